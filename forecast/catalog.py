@@ -1,0 +1,43 @@
+"""Where the shipped datasets and configs are, and how a name or path resolves to them.
+
+An installed wheel carries them under ``forecast/_shipped``; a source checkout (or an
+editable install) uses the repository's top-level ``data/`` and ``configs/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped_root() -> Path:
+    """Folder holding ``data/`` and ``configs/`` as shipped with this copy of the package."""
+    installed = _PACKAGE / "_shipped"
+    return installed if (installed / "data").is_dir() else _PACKAGE.parent
+
+
+def resolve_dataset(name_or_path: str | Path) -> Path:
+    """A dataset folder: an existing path as given, else a shipped dataset of that name."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    shipped = shipped_root() / "data" / Path(name_or_path).name
+    return shipped if shipped.is_dir() else path
+
+
+def resolve_config(name_or_path: str | Path) -> Path:
+    """A config file: an existing path as given, else a shipped config of that name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    stem = path.name if path.suffix else f"{path.name}.yaml"
+    shipped = shipped_root() / "configs" / stem
+    return shipped if shipped.is_file() else path
+
+
+def list_datasets() -> list[Path]:
+    """Shipped dataset folders (those with a dataset.yaml or enrolment/births table)."""
+    root = shipped_root() / "data"
+    markers = ("dataset.yaml", "enrolment.csv", "births.csv")
+    return sorted(p for p in root.iterdir() if p.is_dir() and any((p / m).exists() for m in markers))

@@ -1,0 +1,109 @@
+"""The ``forecast`` command: a thin shell over the library.
+
+Every command parses its options, calls the library and prints a summary. Input problems
+are printed one per line and the command exits 1; no Python traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import yaml
+
+from forecast.catalog import list_datasets, resolve_config, resolve_dataset
+from forecast.dataset import inspect_dataset
+
+
+class InputError(click.ClickException):
+    """A problem with the user's input: printed as one line, exit code 1."""
+
+    exit_code = 1
+
+
+@click.group()
+@click.version_option(package_name="forecast")
+def cli() -> None:
+    """Forecast school-enrolment demand and find where school places run short."""
+
+
+@cli.command()
+@click.argument("path")
+def validate(path: str) -> None:
+    """Validate a dataset folder (or the dataset of a config file) and summarise it.
+
+    PATH is a dataset folder, the name of a shipped dataset (e.g. banan) or a config YAML.
+    Exits 0 when the dataset can be used, 1 listing every problem otherwise.
+    """
+    folder = _dataset_folder(path)
+    dataset, problems = inspect_dataset(folder)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if errors or dataset is None:
+        click.echo(f"{folder}: {len(errors)} problem(s)", err=True)
+        for problem in errors:
+            click.echo(f"  {problem}", err=True)
+        for problem in warnings:
+            click.echo(f"  warning: {problem}", err=True)
+        sys.exit(1)
+    click.echo(dataset.summary())
+    for problem in warnings:
+        click.echo(f"  warning: {problem}")
+    click.echo("ok: the dataset is valid")
+
+
+def _dataset_folder(path: str) -> Path:
+    """A dataset folder from a folder, a shipped dataset name or a config file."""
+    candidate = Path(path)
+    if candidate.suffix in {".yaml", ".yml"}:
+        config = resolve_config(candidate)
+        if not config.is_file():
+            raise InputError(f"{path}: config file not found")
+        try:
+            data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{config}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+        if not isinstance(data, dict) or "dataset" not in data:
+            raise InputError(f"{config}: has no 'dataset' key naming the dataset folder")
+        dataset = Path(str(data["dataset"]))
+        if not dataset.is_absolute() and (config.parent / dataset).is_dir():
+            dataset = config.parent / dataset
+        return resolve_dataset(dataset)
+    folder = resolve_dataset(path)
+    if not folder.is_dir():
+        raise InputError(f"{path}: no such dataset folder (see `forecast data list`)")
+    return folder
+
+
+@cli.group()
+def data() -> None:
+    """Shipped datasets."""
+
+
+@data.command("list")
+def data_list() -> None:
+    """List the datasets shipped with the package."""
+    for folder in list_datasets():
+        meta_file = folder / "dataset.yaml"
+        title = ""
+        if meta_file.exists():
+            title = (yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}).get("title", "")
+        click.echo(f"{folder.name:10s} {title}  [{folder}]")
+
+
+def main() -> None:
+    """Entry point: run the CLI; unexpected errors become one line and exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for a clean CLI
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)

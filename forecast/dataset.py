@@ -1,0 +1,408 @@
+"""Load a dataset folder: read every table, validate it, convert units, return a ``Dataset``.
+
+A dataset folder holds plain CSVs (see docs/data-contract.md):
+``births.csv`` or ``population.csv``, ``enrolment.csv``, and optionally ``schools.csv``,
+``projects.csv``, ``targets.csv``, ``indicators.csv``, ``flows.csv``,
+``seat_additions.csv``, plus an optional ``dataset.yaml`` (name, areas and parents, base
+year, default units, notes). All problems are collected before anything is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from forecast.levels import GRADES, LEVELS, ages
+from forecast.validation import (
+    TABLES,
+    UNIT_FACTORS,
+    DatasetError,
+    Problem,
+    read_table,
+    spreadsheet_row,
+)
+
+OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions")
+SIZE_COLUMNS = ("seats", "classrooms", "floor_area_m2")
+GRADE_TOLERANCE = 0.01  # grades may differ from a stated level total by 1 % (rounding)
+
+
+@dataclass
+class Dataset:
+    """A validated dataset; every count is in persons, every frame long and tidy."""
+
+    name: str
+    path: Path
+    areas: pd.DataFrame  # area, parent, name
+    base_year: int
+    births: pd.DataFrame  # area, year, births
+    enrolment: pd.DataFrame  # area, year, level, grade ("" for level totals), students
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # optional tables by name
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """An optional table, or an empty frame with its required columns."""
+        if name in self.tables:
+            return self.tables[name]
+        return pd.DataFrame(columns=list(TABLES[name].required))
+
+    @property
+    def leaf_areas(self) -> list[str]:
+        parents = set(self.areas["parent"].dropna())
+        return [a for a in self.areas["area"] if a not in parents]
+
+    def level_totals(self) -> pd.DataFrame:
+        """One row per area x year x level: the stated total, else the sum of its grades."""
+        enrol = self.enrolment
+        stated = enrol[enrol["grade"] == ""][["area", "year", "level", "students"]]
+        summed = (enrol[enrol["grade"] != ""].groupby(["area", "year", "level"], as_index=False)
+                  ["students"].sum())
+        both = pd.concat([stated, summed]).drop_duplicates(["area", "year", "level"], keep="first")
+        return both.sort_values(["area", "level", "year"]).reset_index(drop=True)
+
+    def has_grades(self, level: str) -> bool:
+        """True when grade detail exists for at least two consecutive years (ratios estimable)."""
+        part = self.enrolment[(self.enrolment.level == level) & (self.enrolment.grade != "")]
+        years = np.sort(part["year"].unique())
+        return bool(len(years) >= 2 and np.any(np.diff(years) == 1))
+
+    def summary(self) -> str:
+        """A short text a planner can read: what is here and what each model can use."""
+        totals = self.level_totals()
+        lines = [f"dataset {self.name} ({self.path})"]
+        lines.append(f"  areas: {len(self.areas)} ({', '.join(self.areas['area'][:8])}"
+                     f"{', ...' if len(self.areas) > 8 else ''}); base year {self.base_year}")
+        if len(self.births):
+            lines.append(f"  births: {self.births.year.min()}-{self.births.year.max()}"
+                         + ("  (proxy cohort index, see dataset.yaml)" if self.meta.get("births_proxy") else ""))
+        else:
+            lines.append("  births: none")
+        if len(totals):
+            lines.append("  enrolment (persons):")
+            pivot = totals.pivot_table(index=["area", "level"], columns="year", values="students",
+                                       aggfunc="sum")
+            for (area, level), row in pivot.iterrows():
+                observed = row.dropna()
+                shown = observed if len(observed) <= 4 else observed.iloc[[0, 1, -2, -1]]
+                cells = ", ".join(f"{int(y)}: {v:,.0f}" for y, v in shown.items())
+                if len(observed) > 4:
+                    cells = cells.replace(f", {int(shown.index[2])}:", f", ... ({len(observed)} years), "
+                                          f"{int(shown.index[2])}:", 1)
+                lines.append(f"    {area:12s} {level:18s} {cells}")
+        else:
+            lines.append("  enrolment: none")
+        for name in OPTIONAL_TABLES:
+            if name in self.tables:
+                lines.append(f"  {name}: {len(self.tables[name])} rows")
+        lines.append("  models:")
+        lines += [f"    {line}" for line in self.model_readiness()]
+        return "\n".join(lines)
+
+    def model_readiness(self) -> list[str]:
+        """Which projection models can run on this dataset, and what is missing for the rest."""
+        totals = self.level_totals()
+        out = []
+        if totals.empty:
+            return ["no enrolment: nothing can be projected (add enrolment.csv)"]
+        levels = [lv for lv in LEVELS if lv in set(totals.level)]
+        for level in levels:
+            years = sorted(totals[totals.level == level].year.unique())
+            needs = []
+            if not len(self.births):
+                needs.append("births")
+            if len(years) < 2:
+                needs.append("a second observed year (migration is then assumed zero)")
+            grade_note = "grade cohort flow: yes" if self.has_grades(level) else \
+                "grade cohort flow: no (needs grades in two consecutive years)"
+            reg = "regression: yes" if len(years) >= 8 else f"regression: no ({len(years)} years, needs 8)"
+            cohort = "level cohort flow: yes" if len(self.births) else "level cohort flow: no (births)"
+            extra = f"; missing {', '.join(needs)}" if needs else ""
+            out.append(f"{level}: {cohort}; {grade_note}; {reg}{extra}")
+        return out
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Load and validate a dataset folder; raise ``DatasetError`` listing every problem."""
+    dataset, problems = inspect_dataset(path)
+    if dataset is None or any(p.severity == "error" for p in problems):
+        raise DatasetError(problems)
+    return dataset
+
+
+def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
+    """Validate a dataset folder and return it (or None) with every problem and warning."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
+    meta, problems = _read_meta(folder)
+    default_unit = meta.get("units", "persons")
+
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("births", "population", "enrolment") + OPTIONAL_TABLES:
+        file = folder / f"{name}.csv"
+        if file.exists():
+            frame, found = read_table(file, TABLES[name], default_unit)
+            problems += found
+            if all(c in frame.columns for c in TABLES[name].required):
+                # Keep readable tables (even with bad cells) so cross-table checks still run
+                # and every problem is reported in one pass.
+                tables[name] = frame
+    if "enrolment" not in tables and not (folder / "enrolment.csv").exists():
+        problems.append(Problem("enrolment.csv", "not found: nothing can be projected without "
+                                "enrolment", severity="warning"))
+    if not (folder / "births.csv").exists() and not (folder / "population.csv").exists():
+        problems.append(Problem("births.csv", "not found (nor population.csv): cohort models "
+                                "need births", severity="warning"))
+
+    areas = _areas(meta, tables)
+    problems += _hierarchy_problems(areas)
+    problems += _area_problems(areas, tables)
+    problems += _grade_problems(tables.get("enrolment"))
+    if "projects" in tables:
+        problems += _project_problems(tables["projects"])
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+
+    enrolment = _enrolment(tables.get("enrolment"))
+    births = tables.get("births")
+    if births is None and "population" in tables:
+        births = births_from_population(tables["population"])
+    births = births if births is not None else pd.DataFrame(columns=["area", "year", "births"])
+    problems += _births_gap_problems(births)
+    base_year = int(meta.get("base_year") or (enrolment.year.max() if len(enrolment) else 0))
+    problems += _births_coverage_problems(enrolment, births, base_year)
+    problems += _enrolment_gap_warnings(enrolment)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+
+    optional = {n: tables[n] for n in OPTIONAL_TABLES if n in tables}
+    dataset = Dataset(
+        name=str(meta.get("name", folder.name)), path=folder, areas=areas, base_year=base_year,
+        births=births[["area", "year", "births"]].astype({"year": int}).reset_index(drop=True),
+        enrolment=enrolment, tables=optional, meta=meta,
+        warnings=[p for p in problems if p.severity == "warning"],
+    )
+    return dataset, problems
+
+
+def _read_meta(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+    file = folder / "dataset.yaml"
+    if not file.exists():
+        return {}, []
+    try:
+        meta = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        return {}, [Problem("dataset.yaml", f"is not valid YAML: {exc}".splitlines()[0])]
+    problems = []
+    if not isinstance(meta, dict):
+        return {}, [Problem("dataset.yaml", "must be a mapping of keys (name, areas, base_year, ...)")]
+    unit = meta.get("units", "persons")
+    if unit not in UNIT_FACTORS:
+        problems.append(Problem("dataset.yaml", f"units '{unit}' is not known (use persons or "
+                                "10k persons)", column="units"))
+    if "base_year" in meta and not isinstance(meta["base_year"], int):
+        problems.append(Problem("dataset.yaml", "base_year must be a whole year such as 2020",
+                                column="base_year"))
+    for i, entry in enumerate(meta.get("areas") or []):
+        if not isinstance(entry, dict) or not entry.get("area"):
+            problems.append(Problem("dataset.yaml", f"areas entry {i + 1} needs an 'area' key",
+                                    column="areas"))
+    return meta, problems
+
+
+def _areas(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    declared = meta.get("areas")
+    if declared:
+        frame = pd.DataFrame([{"area": str(a["area"]), "parent": a.get("parent"),
+                               "name": a.get("name", a["area"])} for a in declared])
+        frame["declared"] = True
+        return frame
+    seen: list[str] = []
+    for name in ("enrolment", "births", "population"):
+        if name in tables:
+            seen += [a for a in tables[name]["area"].unique() if a not in seen]
+    return pd.DataFrame({"area": seen, "parent": None, "name": seen, "declared": False})
+
+
+def _hierarchy_problems(areas: pd.DataFrame) -> list[Problem]:
+    known = set(areas["area"])
+    problems = []
+    parent_of = dict(zip(areas["area"], areas["parent"], strict=True))
+    for area, parent in parent_of.items():
+        if parent is not None and not pd.isna(parent) and parent not in known:
+            problems.append(Problem("dataset.yaml", f"area '{area}' has parent '{parent}', which is "
+                                    "not declared", column="areas"))
+        seen, node = {area}, parent
+        while node is not None and not pd.isna(node) and node in parent_of:
+            if node in seen:
+                problems.append(Problem("dataset.yaml", f"area '{area}' is its own ancestor "
+                                        "(cycle in parents)", column="areas"))
+                break
+            seen.add(node)
+            node = parent_of[node]
+    if areas["area"].duplicated().any():
+        dup = ", ".join(areas.loc[areas["area"].duplicated(), "area"])
+        problems.append(Problem("dataset.yaml", f"area declared twice: {dup}", column="areas"))
+    return problems
+
+
+def _area_problems(areas: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    if not areas["declared"].any():
+        return []
+    known = set(areas["area"])
+    problems = []
+    for name, frame in tables.items():
+        if "area" not in frame.columns:
+            continue
+        unknown = ~frame["area"].isin(known)
+        for index in np.flatnonzero(unknown.to_numpy()):
+            problems.append(Problem(f"{name}.csv", f"area '{frame['area'].iloc[index]}' is not "
+                                    "declared in dataset.yaml", spreadsheet_row(index), "area"))
+    return problems
+
+
+def _enrolment(frame: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["area", "year", "level", "grade", "students"]
+    if frame is None:
+        return pd.DataFrame(columns=cols).astype({"year": int, "students": float})
+    out = frame.copy()
+    if "grade" not in out.columns:
+        out["grade"] = ""
+    out["grade"] = out["grade"].astype(str).str.upper().str.replace(r"\.0$", "", regex=True)
+    return out[cols].reset_index(drop=True)
+
+
+def _grade_problems(frame: pd.DataFrame | None) -> list[Problem]:
+    if frame is None or "grade" not in frame.columns:
+        return []
+    problems = []
+    grades = frame["grade"].astype(str).str.upper().str.replace(r"\.0$", "", regex=True)
+    for index, (level, grade) in enumerate(zip(frame["level"], grades, strict=True)):
+        if grade and grade not in GRADES.get(level, ()):
+            allowed = ", ".join(GRADES.get(level, ()))
+            problems.append(Problem("enrolment.csv", f"grade '{grade}' does not belong to level "
+                                    f"{level} (expected {allowed})", spreadsheet_row(index), "grade"))
+    if problems:
+        return problems
+    enrol = frame.assign(grade=grades, row=np.arange(len(frame)))
+    by_grade = enrol[enrol.grade != ""].groupby(["area", "year", "level"])["students"].sum()
+    stated = enrol[enrol.grade == ""].set_index(["area", "year", "level"])
+    for key, total in by_grade.items():
+        if key in stated.index:
+            level_total = stated.loc[key, "students"]
+            if abs(total - level_total) > GRADE_TOLERANCE * max(level_total, 1):
+                problems.append(Problem(
+                    "enrolment.csv", f"grades of {key[2]} in {key[1]} ({key[0]}) sum to "
+                    f"{total:,.0f} but the level total says {level_total:,.0f}",
+                    spreadsheet_row(stated.loc[key, "row"]), "students"))
+    return problems
+
+
+def births_from_population(population: pd.DataFrame) -> pd.DataFrame:
+    """Cohort sizes from population by age: the cohort born in b is its count at its
+    youngest observed age (persons of age a in year b + a)."""
+    pop = population.assign(birth_year=population["year"] - population["age"])
+    pop = pop.sort_values(["area", "birth_year", "age"])
+    first = pop.drop_duplicates(["area", "birth_year"], keep="first")
+    return pd.DataFrame({"area": first["area"], "year": first["birth_year"].astype(int),
+                         "births": first["persons"]}).reset_index(drop=True)
+
+
+def _births_gap_problems(births: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for area, part in births.groupby("area"):
+        years = np.sort(part["year"].astype(int).unique())
+        missing = sorted(set(range(years.min(), years.max() + 1)) - set(years))
+        if missing:
+            problems.append(Problem("births.csv", f"area '{area}' has gaps in its years: "
+                                    f"{_ranges(missing)} missing (cohort models need every birth year)",
+                                    column="year"))
+    return problems
+
+
+def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame,
+                              base_year: int) -> list[Problem]:
+    """Births must cover the cohorts enrolled in the base year; earlier years only warn."""
+    if births.empty or enrolment.empty:
+        return []
+    have = births.groupby("area")["year"].apply(set).to_dict()
+    problems = []
+    levels = enrolment[["area", "year", "level"]].drop_duplicates()
+    for (area, level), part in levels.groupby(["area", "level"]):
+        if area not in have:
+            problems.append(Problem("births.csv", f"no births for area '{area}', needed for its "
+                                    f"{level} enrolment", column="area"))
+            continue
+        short = []
+        missing_all: set[int] = set()
+        missing_in_base: set[int] = set()
+        for year in sorted(part["year"]):
+            missing = {year - age for age in ages(level)} - have[area]
+            if missing:
+                short.append(year)
+                missing_all |= missing
+                if year == base_year:
+                    missing_in_base = missing
+        if not short:
+            continue
+        if base_year in short:
+            problems.append(Problem(
+                "births.csv", f"area '{area}' has no births for {_ranges(sorted(missing_in_base))}, "
+                f"needed to spread {level} enrolment of the base year {base_year} over its cohorts",
+                column="births"))
+        else:
+            problems.append(Problem(
+                "births.csv", f"area '{area}': births for {_ranges(sorted(missing_all))} are missing, "
+                f"so {level} enrolment of {_ranges(short)} cannot be spread over its cohorts; the "
+                "cohort model uses the later years only", column="births", severity="warning"))
+    return problems
+
+
+def _enrolment_gap_warnings(enrolment: pd.DataFrame) -> list[Problem]:
+    problems = []
+    totals = enrolment[["area", "level", "year"]].drop_duplicates()
+    for (area, level), part in totals.groupby(["area", "level"]):
+        years = sorted(part["year"])
+        missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        if missing:
+            problems.append(Problem("enrolment.csv", f"{area} {level}: years {_ranges(missing)} "
+                                    "are not observed; models use the observed years only",
+                                    column="year", severity="warning"))
+    return problems
+
+
+def _project_problems(projects: pd.DataFrame) -> list[Problem]:
+    problems = []
+    names = set(projects["project"])
+    has_size = pd.Series(False, index=projects.index)
+    for column in SIZE_COLUMNS:
+        if column in projects.columns:
+            has_size |= projects[column].notna() & (projects[column] > 0)
+    part_of = projects["part_of"] if "part_of" in projects.columns else pd.Series("", index=projects.index)
+    for index in np.flatnonzero((~has_size).to_numpy()):
+        parent = part_of.iloc[index]
+        if not parent:
+            problems.append(Problem("projects.csv", f"project '{projects['project'].iloc[index]}' has "
+                                    "no size: give seats, classrooms or floor_area_m2 (or part_of "
+                                    "naming the sized project it belongs to)",
+                                    spreadsheet_row(index), "seats"))
+        elif parent not in names:
+            problems.append(Problem("projects.csv", f"part_of '{parent}' is not a project in this "
+                                    "file", spreadsheet_row(index), "part_of"))
+    return problems
+
+
+def _ranges(years: list[int]) -> str:
+    """[2001, 2002, 2003, 2007] -> '2001-2003, 2007'."""
+    out, start = [], years[0]
+    for prev, cur in zip(years, years[1:] + [None], strict=True):
+        if cur != prev + 1 if cur is not None else True:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = cur
+    return ", ".join(out)

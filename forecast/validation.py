@@ -1,0 +1,281 @@
+"""Read one CSV table of a dataset and report every problem in it at once.
+
+Each problem names the file, the row as a spreadsheet shows it (header = row 1), the
+column and a plain reason, so a planner can fix the file without reading Python.
+Numbers are parsed here (so "abc" in a count column gets its own message); value rules
+(no negative counts, known levels, ...) are pandera schemas run lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from forecast.levels import LEVELS, is_known_level
+
+UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
+COMPARISONS = ("=", ">", ">=", "<", "<=")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows."""
+
+    file: str
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    severity: str = "error"  # "error" stops loading; "warning" is reported only
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
+
+class DatasetError(Exception):
+    """Raised when a dataset has errors; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} problem(s) in the dataset:\n" + "\n".join(map(str, errors)))
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What one table must contain."""
+
+    name: str
+    required: tuple[str, ...]
+    numeric: tuple[str, ...] = ()
+    integer: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    count_columns: tuple[str, ...] = ()  # converted from the row's unit to persons
+    free_units: bool = False  # unit may be anything (rates, classes); only person units convert
+    schema: pa.DataFrameSchema | None = field(default=None, compare=False)
+
+
+def _non_negative() -> pa.Column:
+    return pa.Column(float, pa.Check.ge(0, error="is negative"), nullable=True, required=False)
+
+
+_YEAR = pa.Column(float, pa.Check.in_range(1900, 2200, error="is not a plausible year"))
+_LEVEL = pa.Column(str, pa.Check.isin(LEVELS, error=f"is not a known level ({', '.join(LEVELS)})"))
+_LEVEL_OR_GROUP = pa.Column(str, pa.Check(
+    lambda s: s.map(lambda v: is_known_level(v, allow_groups=True)),
+    element_wise=False,
+    error="is not a known level or level group such as primary+junior",
+))
+_LEVEL_GROUP_OR_OTHER = pa.Column(str, pa.Check(
+    lambda s: s.map(lambda v: is_known_level(v, allow_groups=True, allow_other=True)),
+    element_wise=False,
+    error="is not a known level, level group (primary+junior) or special_education",
+))
+_LEVEL_GROUP_OR_ALL = pa.Column(str, pa.Check(
+    lambda s: s.map(lambda v: v == "all" or is_known_level(v, allow_groups=True)),
+    element_wise=False,
+    error="is not a known level, level group (primary+junior) or all",
+))
+_AREA = pa.Column(str, pa.Check.str_length(min_value=1, error="is empty"))
+
+TABLES: dict[str, TableSpec] = {
+    "births": TableSpec(
+        "births", ("area", "year", "births"), numeric=("births",), integer=("year",),
+        key=("area", "year"), count_columns=("births",),
+        schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "births": _non_negative()}),
+    ),
+    "population": TableSpec(
+        "population", ("area", "year", "age", "persons"), numeric=("persons",),
+        integer=("year", "age"), key=("area", "year", "age"), count_columns=("persons",),
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "year": _YEAR, "persons": _non_negative(),
+            "age": pa.Column(float, pa.Check.in_range(0, 30, error="is not an age from 0 to 30")),
+        }),
+    ),
+    "enrolment": TableSpec(
+        "enrolment", ("area", "year", "level", "students"), numeric=("students",),
+        integer=("year",), key=("area", "year", "level", "grade"), count_columns=("students",),
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "year": _YEAR, "level": _LEVEL, "students": _non_negative(),
+        }),
+    ),
+    "flows": TableSpec(
+        "flows", ("area", "year", "level", "flow", "students"), numeric=("students",),
+        integer=("year",), key=("area", "year", "level", "flow"), count_columns=("students",),
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "year": _YEAR, "level": _LEVEL, "students": _non_negative(),
+            "flow": pa.Column(str, pa.Check.isin(["entrants", "graduates", "leavers"],
+                                                 error="is not entrants, graduates or leavers")),
+        }),
+    ),
+    "schools": TableSpec(
+        "schools", ("area", "level"), numeric=("seats", "classrooms"), key=(),
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "level": _LEVEL_GROUP_OR_OTHER,
+            "seats": _non_negative(), "classrooms": _non_negative(),
+        }),
+    ),
+    "projects": TableSpec(
+        "projects", ("project", "area", "level", "open_year"),
+        numeric=("seats", "classrooms", "floor_area_m2", "site_area_m2"), integer=("open_year",),
+        key=("project",),
+        schema=pa.DataFrameSchema({
+            "project": _AREA, "area": _AREA, "level": _LEVEL_GROUP_OR_OTHER, "open_year": _YEAR,
+            "seats": _non_negative(), "classrooms": _non_negative(),
+            "floor_area_m2": _non_negative(),
+            "site_area_m2": _non_negative(),
+        }),
+    ),
+    "targets": TableSpec(
+        "targets", ("area", "year", "level", "indicator", "value"), numeric=("value",),
+        integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
+        free_units=True,
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "year": _YEAR, "level": _LEVEL_OR_GROUP,
+            "indicator": pa.Column(str, pa.Check.str_length(min_value=1, error="is empty")),
+            "comparison": pa.Column(str, pa.Check.isin(COMPARISONS + ("",),
+                                    error="is not one of = > >= < <="), required=False),
+        }),
+    ),
+    "indicators": TableSpec(
+        "indicators", ("area", "year", "level", "indicator", "value"), numeric=("value",),
+        integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
+        free_units=True,
+        schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "level": _LEVEL_GROUP_OR_ALL}),
+    ),
+    "seat_additions": TableSpec(
+        "seat_additions", ("area", "from_year", "to_year", "seats"),
+        numeric=("seats", "schools"), integer=("from_year", "to_year"),
+        schema=pa.DataFrameSchema({
+            "area": _AREA, "from_year": _YEAR, "to_year": _YEAR, "seats": _non_negative(),
+        }),
+    ),
+}
+
+
+def spreadsheet_row(index: int) -> int:
+    """Row number as a spreadsheet shows it: the header is row 1, the first record row 2."""
+    return int(index) + 2
+
+
+def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tuple[pd.DataFrame, list[Problem]]:
+    """Read ``path`` as ``spec`` describes; return the typed frame and every problem found.
+
+    Count columns are converted to persons using the row's ``unit`` column (if any) or the
+    dataset's default unit; the ``unit`` column then reads ``persons``.
+    """
+    name = path.name
+    problems: list[Problem] = []
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        return pd.DataFrame(), [Problem(name, f"cannot be read as CSV: {exc}".splitlines()[0])]
+    raw.columns = [str(c).strip() for c in raw.columns]
+    frame = raw.apply(lambda col: col.str.strip())
+
+    missing = [c for c in spec.required if c not in frame.columns]
+    for column in missing:
+        problems.append(Problem(name, f"required column '{column}' is missing", column=column))
+    if missing:
+        return frame, problems
+
+    for column in dict.fromkeys(spec.numeric + spec.integer):
+        if column not in frame.columns:
+            continue
+        text = frame[column]
+        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        bad = values.isna() & (text != "")
+        for index in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(name, f"'{text.iloc[index]}' is not a number",
+                                    spreadsheet_row(index), column))
+        if column in spec.integer:
+            fractional = values.notna() & (values % 1 != 0)
+            for index in np.flatnonzero(fractional.to_numpy()):
+                problems.append(Problem(name, f"{values.iloc[index]} is not a whole number",
+                                        spreadsheet_row(index), column))
+        required_empty = (text == "") & (column in spec.required)
+        for index in np.flatnonzero(required_empty.to_numpy()):
+            problems.append(Problem(name, "is empty", spreadsheet_row(index), column))
+        frame[column] = values.astype(float)
+
+    if not spec.free_units:
+        problems += _unit_problems(frame, name)
+    problems += _schema_problems(frame, spec, name)
+    problems += _duplicate_problems(frame, spec, name)
+    if not any(p.severity == "error" for p in problems):
+        frame = _to_persons(frame, spec, default_unit)
+        for column in spec.integer:
+            if column in frame.columns and frame[column].notna().all():
+                frame[column] = frame[column].astype(int)
+    return frame, problems
+
+
+def _unit_problems(frame: pd.DataFrame, name: str) -> list[Problem]:
+    if "unit" not in frame.columns:
+        return []
+    problems = []
+    for index, unit in enumerate(frame["unit"]):
+        if unit and unit not in UNIT_FACTORS:
+            problems.append(Problem(name, f"unit '{unit}' is not known (use persons or 10k persons)",
+                                    spreadsheet_row(index), "unit"))
+    return problems
+
+
+def _to_persons(frame: pd.DataFrame, spec: TableSpec, default_unit: str) -> pd.DataFrame:
+    if not spec.count_columns:
+        return frame
+    units = frame["unit"].replace("", default_unit) if "unit" in frame.columns else pd.Series(
+        default_unit, index=frame.index)
+    factor = units.map(UNIT_FACTORS)
+    is_count = factor.notna()
+    for column in spec.count_columns:
+        frame.loc[is_count, column] = frame.loc[is_count, column] * factor[is_count]
+    frame["unit"] = units.where(~is_count, "persons")
+    return frame
+
+
+def _schema_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    if spec.schema is None:
+        return []
+    present = {c: col for c, col in spec.schema.columns.items() if c in frame.columns}
+    schema = spec.schema.__class__(present)
+    typed = frame.copy()
+    for column, col in present.items():
+        if col.dtype is not None and str(col.dtype).startswith("float"):
+            typed[column] = pd.to_numeric(typed[column], errors="coerce")
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return [_from_failure(row, name, typed) for row in exc.failure_cases.itertuples()]
+    return []
+
+
+def _from_failure(case, name: str, frame: pd.DataFrame) -> Problem:
+    index = case.index
+    row = spreadsheet_row(index) if index is not None and not pd.isna(index) else None
+    value = case.failure_case
+    shown = "" if value is None or (isinstance(value, float) and np.isnan(value)) else f"'{value}' "
+    if case.check == "not_nullable":
+        return Problem(name, "is empty", row, case.column)
+    return Problem(name, f"{shown}{case.check}".strip(), row, case.column)
+
+
+def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    key = [c for c in spec.key if c in frame.columns]
+    if not key:
+        return []
+    dup = frame.duplicated(key, keep="first")
+    first_rows = frame.reset_index().groupby(key, dropna=False)["index"].transform("min")
+    return [
+        Problem(name, f"duplicate of row {spreadsheet_row(first_rows.iloc[i])} "
+                f"(same {', '.join(key)})", spreadsheet_row(i))
+        for i in np.flatnonzero(dup.to_numpy())
+    ]

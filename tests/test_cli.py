@@ -1,0 +1,40 @@
+"""The CLI on the shipped data: summaries that match the sources, clean exits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from forecast.cli import cli
+
+
+def test_validate_banan_summary_matches_source():
+    result = CliRunner().invoke(cli, ["validate", "banan"])
+    assert result.exit_code == 0, result.output
+    assert "primary            2016: 51,500, 2020: 62,700" in result.output
+    assert "kindergarten       2016: 27,600, 2020: 36,381" in result.output
+    assert "ok: the dataset is valid" in result.output
+
+
+def test_validate_dataset_without_enrolment_says_what_is_missing():
+    result = CliRunner().invoke(cli, ["validate", "xingqing"])
+    assert result.exit_code == 0
+    assert "no enrolment: nothing can be projected" in result.output
+
+
+def test_data_list_names_shipped_datasets():
+    result = CliRunner().invoke(cli, ["data", "list"])
+    assert result.exit_code == 0
+    names = {line.split()[0] for line in result.output.splitlines()}
+    assert {"banan", "china", "conghua", "xingqing"} <= names
+
+
+def test_console_script_exits_nonzero_without_traceback(tmp_path):
+    """The installed entry point, not just the click group: exit 1, no Python traceback."""
+    proc = subprocess.run([sys.executable, "-c", "from forecast.cli import main; main()",
+                           "validate", str(tmp_path / "missing")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "no such dataset folder" in proc.stderr
