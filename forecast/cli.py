@@ -76,6 +76,54 @@ def _dataset_folder(path: str) -> Path:
     return folder
 
 
+@cli.command()
+@click.option("--config", "config_path", default=None, help="Run configuration YAML (default: configs/default.yaml).")
+@click.option("--data", "data_dir", default=None, help="Run the default settings on this dataset folder instead.")
+@click.option("--scenario", "scenario", multiple=True, help="Scenario to run (repeatable; default: the config's default).")
+@click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
+@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
+@click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
+def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until) -> None:
+    """Project enrolment for every area, level and year, with intervals.
+
+    Writes OUT/projections.csv (area, level, grade, year, scenario, model, mean, p10, p50,
+    p90), OUT/plan_check.csv when the dataset has targets, and OUT/run.json.
+    """
+    from forecast.config import ConfigError, load_config
+    from forecast.pipeline import run as run_pipeline
+    from forecast.pipeline import summary_table, write_outputs
+    from forecast.validation import DatasetError
+
+    try:
+        config = load_config(config_path or "default")
+        if data_dir:
+            if not Path(data_dir).is_dir():
+                raise InputError(f"{data_dir}: no such dataset folder")
+            config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
+                                               "scenarios": {"baseline": config.scenarios.get(
+                                                   "baseline", config.scenarios[config.default_scenario])},
+                                               "default_scenario": "baseline"})
+        names = list(config.scenarios) if all_scenarios else list(scenario) or None
+        with click.progressbar(length=len(names or [1]), label="projecting", file=sys.stderr,
+                               show_pos=True) as bar:
+            result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
+                                  progress=lambda _name: bar.update(1))
+    except (ConfigError, DatasetError) as exc:
+        raise InputError(str(exc)) from exc
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    written = write_outputs(result, Path(out_dir), config)
+    click.echo(summary_table(result))
+    if len(result.plan_check):
+        inside = result.plan_check["target_inside_p10_p90"].sum()
+        click.echo(f"plan check: {inside} of {len(result.plan_check)} plan targets lie inside the "
+                   "model's p10-p90 interval")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 @cli.group()
 def data() -> None:
     """Shipped datasets."""

@@ -1,0 +1,140 @@
+"""Run configurations and scenarios, read from YAML and checked by pydantic.
+
+A scenario is a set of overrides on the baseline schedule (births, migration, transition
+and general/vocational share, housing); anything it does not mention keeps the values the
+model estimated from the data. Every yield or multiplier a planner types is an assumption
+and is reported as one in the run's outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from forecast.levels import LEVELS
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BirthsScenario(Strict):
+    """Births after the last observed year (and optionally overriding observed ones).
+
+    ``multiplier``: one factor, or a factor per year, applied to projected births (from
+    ``from_year`` if given, which may reach back into observed or proxy years).
+    ``series``: explicit births per year for the whole dataset, shared among areas in
+    proportion to their last observed births. ``uplift_percent`` from ``uplift_from``: a
+    policy effect (e.g. the three-child policy) on top of the rest.
+    """
+
+    multiplier: float | dict[int, float] = 1.0
+    from_year: int | None = None
+    series: dict[int, float] | None = None
+    uplift_percent: float = 0.0
+    uplift_from: int | None = None
+
+    @field_validator("multiplier")
+    @classmethod
+    def _positive(cls, value):
+        values = value.values() if isinstance(value, dict) else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("births multipliers must not be negative")
+        return value
+
+
+class MigrationScenario(Strict):
+    """Net migration: ``estimated`` keeps the drift the data imply, ``scaled`` multiplies it
+    by ``scale``, ``none`` sets it to zero; ``net_movers`` adds persons per year (area ->
+    level -> persons, cumulated from the first projected year)."""
+
+    mode: Literal["estimated", "scaled", "none"] = "estimated"
+    scale: float = 1.0
+    net_movers: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+class HousingScenario(Strict):
+    """New dwellings per area and year times pupils per dwelling by level (assumptions)."""
+
+    dwellings: dict[str, dict[int, float]] = Field(default_factory=dict)
+    pupils_per_dwelling: dict[str, float] = Field(default_factory=dict)
+    assumption: str = "pupil yields per dwelling are planner assumptions"
+
+    @field_validator("pupils_per_dwelling")
+    @classmethod
+    def _levels(cls, value):
+        unknown = set(value) - set(LEVELS)
+        if unknown:
+            raise ValueError(f"unknown level(s) {sorted(unknown)}; use {list(LEVELS)}")
+        return value
+
+
+class Scenario(Strict):
+    description: str = ""
+    births: BirthsScenario = Field(default_factory=BirthsScenario)
+    migration: MigrationScenario = Field(default_factory=MigrationScenario)
+    transition: dict[Literal["junior", "senior"], float] = Field(default_factory=dict)
+    general_share: float | None = Field(default=None, ge=0, le=1)
+    housing: HousingScenario | None = None
+    solve_migration_for_targets: bool = False
+
+
+class ModelSettings(Strict):
+    """How ratios are estimated from history (see docs/methods.md)."""
+
+    ratio_method: Literal["mean", "ses"] = "mean"
+    window: int = Field(default=3, ge=1)
+    alpha: float = Field(default=0.4, gt=0, le=1)
+    migration_window: int = Field(default=5, ge=2)
+    migration_damping: float = Field(default=0.8, gt=0, le=1)
+
+
+class RunConfig(Strict):
+    dataset: str
+    until: int = 2025
+    draws: int = Field(default=1000, ge=1)
+    seed: int = 1
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"baseline": Scenario()})
+    default_scenario: str = "baseline"
+    source: Path | None = Field(default=None, exclude=True)
+
+    def dataset_path(self) -> Path:
+        """The dataset folder, relative paths taken from the config file's folder first."""
+        from forecast.catalog import resolve_dataset
+
+        path = Path(self.dataset)
+        if not path.is_absolute() and self.source is not None:
+            beside = (self.source.parent / path)
+            if beside.is_dir():
+                return beside
+        return resolve_dataset(path)
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and check a run configuration; raise ``ConfigError`` naming file and key."""
+    from forecast.catalog import resolve_config
+
+    file = resolve_config(path)
+    if not file.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{file}, key {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from exc
+    if config.default_scenario not in config.scenarios:
+        raise ConfigError(f"{file}, key default_scenario: '{config.default_scenario}' is not "
+                          f"one of the scenarios ({', '.join(config.scenarios)})")
+    return config.model_copy(update={"source": file})

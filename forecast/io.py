@@ -1,0 +1,28 @@
+"""Writing outputs atomically: a reader never sees a half-written file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
+    """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
+    inputs always give byte-identical files."""
+    atomic_write_text(path, frame.round(decimals).to_csv(index=False, lineterminator="\n"))
