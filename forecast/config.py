@@ -88,7 +88,7 @@ class ModelSettings(Strict):
     ratio_method: Literal["mean", "ses"] = "mean"
     window: int = Field(default=3, ge=1)
     alpha: float = Field(default=0.4, gt=0, le=1)
-    migration_window: int = Field(default=5, ge=2)
+    migration_window: int = Field(default=3, ge=2)
     migration_damping: float = Field(default=0.8, gt=0, le=1)
 
 

@@ -89,8 +89,8 @@ def assumptions(dataset: Dataset, config: RunConfig, scenarios: list[str]) -> li
     if proxy:
         out.append("births: " + (proxy.get("assumption", "") if isinstance(proxy, dict) else str(proxy)))
     m = config.model
-    out.append(f"births after the last observed year are held at that year's value, then the "
-               f"scenario's multipliers apply; draws add a random walk with the past spread")
+    out.append("births after the last observed year are held at that year's value, then the "
+               "scenario's multipliers apply; draws add a random walk with the past spread")
     out.append(f"level-total drift estimated from the last {m.migration_window} observed years, "
                f"damped by {m.migration_damping} per further year (see docs/methods.md)")
     for name in scenarios:

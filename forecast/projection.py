@@ -52,11 +52,8 @@ class FittedCohortFlow:
             raise ValueError(f"until ({until}) must be after the base year ({self.dataset.base_year})")
         frames = []
         for model, levels in self.fitted:
-            block = model.project(until, scenario, draws, seed)
-            keep = [i for i, s in enumerate(block.slots) if s[0] in levels]
-            block.draws, block.slots = block.draws[:, keep], [block.slots[i] for i in keep]
-            block = with_parents(block, self.dataset.areas)
-            frames.append(to_frame(block, scenario_name))
+            frames += project_bounded(model, levels, self.dataset.areas, until, scenario, draws,
+                                      seed, scenario_name)
             implied = getattr(model, "implied", None)
             if implied is not None and len(implied):
                 self.implied_migration = implied.assign(scenario=scenario_name)
@@ -64,30 +61,55 @@ class FittedCohortFlow:
         return sort_projection(frame)
 
 
-def with_parents(block: Block, areas: pd.DataFrame) -> Block:
-    """Add every ancestor of the block's areas as the draw-wise sum of its descendants;
-    an area with modelled descendants is replaced by their sum (bottom-up)."""
+def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
+                    scenario: Scenario | None, draws: int, seed: int, name: str) -> list[pd.DataFrame]:
+    """Project chunk by chunk: summarise each chunk's leaf areas at once and add its draws
+    into every ancestor, so memory holds one chunk plus the ancestors, never every draw."""
+    chunks = model.iter_chunks(until, scenario, draws, seed)
+    modelled, all_slots, years = next(chunks)
+    keep = np.array([i for i, s in enumerate(all_slots) if s[0] in levels])
+    slots = [all_slots[i] for i in keep]
+    subset = len(slots) < len(all_slots)
+    ancestors, members = hierarchy(modelled, areas)
+    leaf = np.array([a not in ancestors for a in modelled])
+    totals = np.zeros((len(ancestors), len(slots), len(years), draws)) if ancestors else None
+    observed = np.zeros((len(slots),), dtype=bool)
+    frames = []
+    for start, stop, arr in chunks:
+        if subset:  # avoid copying the chunk when every slot is kept
+            arr = arr[:, keep]
+        observed |= ~np.isnan(arr[..., 0]).all(axis=(0, 2))
+        rows = np.flatnonzero(leaf[start:stop])
+        names = [modelled[start + r] for r in rows]
+        leaves = arr if len(rows) == stop - start else arr[rows]
+        frames.append(to_frame(Block(names, slots, years, leaves, model.settings.name), name))
+        if totals is not None:
+            totals += np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
+    if totals is not None:
+        totals[:, ~observed] = np.nan
+        frames.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name), name))
+    return frames
+
+
+def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Ancestors of the modelled areas and a matrix [ancestor, modelled area] of 1 where the
+    modelled area is a leaf below that ancestor (an area with modelled descendants is
+    replaced by their sum: bottom-up)."""
     parent = dict(zip(areas["area"], areas["parent"], strict=True))
-    ancestors: dict[str, list[str]] = {}
-    for area in block.areas:
+    below: dict[str, list[str]] = {}
+    for area in modelled:
         node = parent.get(area)
         while node is not None and not pd.isna(node):
-            ancestors.setdefault(node, []).append(area)
+            below.setdefault(node, []).append(area)
             node = parent.get(node)
-    if not ancestors:
-        return block
-    leaves = [a for a in block.areas if a not in ancestors]
-    names = leaves + sorted(ancestors)
-    index = {a: i for i, a in enumerate(block.areas)}
-    members = np.zeros((len(names), len(block.areas)))
+    names = sorted(below)
+    index = {a: i for i, a in enumerate(modelled)}
+    members = np.zeros((len(names), len(modelled)))
     for i, name in enumerate(names):
-        for child in ([name] if name in leaves else ancestors[name]):
-            if child not in ancestors:  # sum leaves only, never a parent and its children
+        for child in below[name]:
+            if child not in below:  # leaves only, never a parent and its children twice
                 members[i, index[child]] = 1.0
-    draws = np.tensordot(members, np.nan_to_num(block.draws), axes=(1, 0))
-    missing = np.isnan(block.draws).all(axis=0, keepdims=True)  # slots the model lacks
-    draws = np.where(np.broadcast_to(missing, draws.shape), np.nan, draws)
-    return Block(names, block.slots, block.years, draws, block.model, block.notes)
+    return names, members
 
 
 def to_frame(block: Block, scenario: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ areas and draws; only years (a few dozen at most) are looped over.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,7 @@ class LevelCohortFlow:
     """Level-total cohort flow. ``migration_window``: how many of the latest observed years
     estimate the drift; ``migration_damping``: share of the drift kept each further year."""
 
-    migration_window: int = 5
+    migration_window: int = 3
     migration_damping: float = 0.8
     name: str = "cohort_level"
 
@@ -111,6 +112,12 @@ class FittedLevelCohort:
     def project(self, until: int, scenario: Scenario | None = None, draws: int = 1,
                 seed: int = 1, chunk: int = 500) -> Block:
         """Draws of level totals for every fitted area x level, base year + 1 .. until."""
+        return collect(self, until, scenario, draws, seed, chunk)
+
+    def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
+                    seed: int = 1, chunk: int = 500):
+        """Yield the layout (areas, slots, years), then (start, stop, draws[area, slot, year,
+        draw]) for consecutive chunks of areas, so memory stays bounded."""
         scenario = scenario or Scenario()
         self.implied = None
         params = self.params.copy()
@@ -136,18 +143,18 @@ class FittedLevelCohort:
         log_ratio = (table["log_ratio"].to_numpy()[:, None] + drift[:, None] * build).reshape(shape)
         step_sd = table["drift_sd"].to_numpy(dtype=float).reshape(len(areas), len(levels))
         extra = _additions(areas, levels, years, scenario)
-        out = np.empty(shape + (draws,))
+        yield areas, [(lv, "") for lv in levels], years
         for start in range(0, len(areas), chunk):
-            rows = slice(start, min(start + chunk, len(areas)))
+            stop = min(start + chunk, len(areas))
+            rows = slice(start, stop)
             rng = generator(seed, start)
             b = births.draws(rows, draws, rng)
             cohort = np.stack([_sum_ages(b, births, years, lv) for lv in levels], axis=1)
             noise = np.cumsum(rng.standard_normal(cohort.shape) * step_sd[rows, :, None, None], axis=2) \
                 if draws > 1 else 0.0
-            out[rows] = np.exp(log_ratio[rows][..., None] + noise) * cohort + extra[rows][..., None]
-        _apply_general_share(out, levels, scenario.general_share)
-        out = np.nan_to_num(out, nan=np.nan)
-        return Block(areas, [(lv, "") for lv in levels], years, np.maximum(out, 0), self.settings.name)
+            out = np.exp(log_ratio[rows][..., None] + noise) * cohort + extra[rows][..., None]
+            _apply_general_share(out, levels, scenario.general_share)
+            yield start, stop, np.maximum(out, 0)
 
     def _solve_for_targets(self, table: pd.DataFrame, births: BirthSchedule, drift: np.ndarray,
                            horizon: np.ndarray) -> np.ndarray:
@@ -270,7 +277,7 @@ def _grade_ratios(panel: np.ndarray, births: np.ndarray, years: np.ndarray) -> d
             level, grade = slot
             grades = GRADES[level]
             i = grades.index(grade)
-            if 0 < i:
+            if i > 0:
                 steps.append(nxt[:, SLOT[slot]] / prev[:, SLOT[(level, grades[i - 1])]])
             else:
                 steps.append(np.full(nxt.shape[::2], np.nan))
@@ -309,10 +316,11 @@ def _log_spread(values: np.ndarray) -> np.ndarray:
     fewer than three observations."""
     logs = np.log(np.where(values > 0, values, np.nan))
     count = (~np.isnan(logs)).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():  # short or empty histories are expected; handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
         own = np.nanstd(logs, axis=-1, ddof=1) if logs.shape[-1] > 1 else np.zeros(logs.shape[:-1])
-    pooled = np.nanmedian(np.where(count >= 3, own, np.nan), axis=0) if (count >= 3).any() else \
-        np.zeros(logs.shape[1])
+        pooled = np.nanmedian(np.where(count >= 3, own, np.nan), axis=0) if (count >= 3).any() \
+            else np.zeros(logs.shape[1])
     pooled = np.nan_to_num(pooled)
     return np.where(count >= 3, np.nan_to_num(own), pooled[None, :])
 
@@ -327,10 +335,47 @@ class FittedGradeCohort:
     spread: dict[str, np.ndarray]  # sd of log ratios [area, k]
 
     def project(self, until: int, scenario: Scenario | None = None, draws: int = 1,
-                seed: int = 1, chunk: int = 250) -> Block:
+                seed: int = 1, chunk: int = 100) -> Block:
+        return collect(self, until, scenario, draws, seed, chunk)
+
+    def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
+                    seed: int = 1, chunk: int = 100):
+        """Yield the layout (areas, slots, years), then (start, stop, draws) per chunk of
+        areas: grade slots of the levels present, then one level-total slot per level."""
         scenario = scenario or Scenario()
         years = np.arange(self.dataset.base_year + 1, until + 1)
         births = BirthSchedule(self.dataset.births, self.areas, years[0] - 6, until - 3, scenario.births)
+        ratios = self._scenario_ratios(scenario)
+        present = ~np.all(np.isnan(self.base), axis=0)  # slots observed in any area
+        levels = [lv for lv in LEVELS if any(present[SLOT[s]] for s in GRADE_SLOTS if s[0] == lv)]
+        slots = [s for s in GRADE_SLOTS if s[0] in levels]
+        slot_idx = np.array([SLOT[s] for s in slots])
+        level_members = [np.array([i for i, s in enumerate(slots) if s[0] == lv]) for lv in levels]
+        extra = _additions(self.areas, levels, years, scenario)
+        yield self.areas, slots + [(lv, "") for lv in levels], years
+        for start in range(0, len(self.areas), chunk):
+            stop = min(start + chunk, len(self.areas))
+            rows = slice(start, stop)
+            rng = generator(seed, start)
+            b = births.draws(rows, draws, rng)
+            drawn = {k: _draw_ratio(v[rows], self.spread[k][rows], draws, rng) for k, v in ratios.items()}
+            grades = _roll_forward(self.base[rows], drawn, b, births, years)
+            if len(slot_idx) < len(GRADE_SLOTS):
+                grades = grades[:, slot_idx]
+            out = np.empty((stop - start, len(slots) + len(levels), len(years), draws))
+            out[:, :len(slots)] = grades
+            for j, members in enumerate(level_members):
+                total = _nansum_grades(grades[:, members])
+                added = extra[rows, j][..., None]
+                if added.any():  # spread additions over the level's grades in proportion
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        out[:, members] *= np.nan_to_num((total + added) / total, nan=1.0)[:, None]
+                    total = total + added
+                out[:, len(slots) + j] = total
+            np.maximum(out, 0, out=out)
+            yield start, stop, out
+
+    def _scenario_ratios(self, scenario: Scenario) -> dict[str, np.ndarray]:
         ratios = {k: v.copy() for k, v in self.ratios.items()}
         if "junior" in scenario.transition:
             ratios["transition"][:, 0] = scenario.transition["junior"]
@@ -344,29 +389,21 @@ class FittedGradeCohort:
         elif scenario.migration.mode == "scaled":
             prog = np.exp(np.log(prog) * scenario.migration.scale)
         ratios["progression"] = prog
+        return ratios
 
-        out = np.empty((len(self.areas), len(GRADE_SLOTS), len(years), draws))
-        for start in range(0, len(self.areas), chunk):
-            rows = slice(start, min(start + chunk, len(self.areas)))
-            rng = generator(seed, start)
-            b = births.draws(rows, draws, rng)
-            drawn = {k: _draw_ratio(v[rows], self.spread[k][rows], draws, rng) for k, v in ratios.items()}
-            out[rows] = _roll_forward(self.base[rows], drawn, b, births, years)
-        levels = [lv for lv in LEVELS if not np.all(np.isnan(out[:, [SLOT[s] for s in GRADE_SLOTS if s[0] == lv]]))]
-        slots = [s for s in GRADE_SLOTS if s[0] in levels]
-        block = out[:, [SLOT[s] for s in slots]]
-        extra = _additions(self.areas, levels, years, scenario)
-        totals = np.stack([block[:, [i for i, s in enumerate(slots) if s[0] == lv]].sum(axis=1)
-                           for lv in levels], axis=1) + extra[..., None]
-        if extra.any():  # spread additions over a level's grades in proportion to the grades
-            level_of = np.array([levels.index(s[0]) for s in slots])
-            base_tot = np.stack([block[:, [i for i, s in enumerate(slots) if s[0] == lv]].sum(axis=1)
-                                 for lv in levels], axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                block = block * np.nan_to_num(totals / base_tot, nan=1.0)[:, level_of]
-        draws_all = np.concatenate([block, totals], axis=1)
-        return Block(self.areas, slots + [(lv, "") for lv in levels], years,
-                     np.maximum(draws_all, 0), self.settings.name)
+
+def collect(fitted, until: int, scenario: Scenario | None, draws: int, seed: int, chunk: int) -> Block:
+    """All chunks of a fitted model in one Block (for small runs, tests and notebooks)."""
+    chunks = fitted.iter_chunks(until, scenario, draws, seed, chunk)
+    areas, slots, years = next(chunks)
+    parts = [arr for _, _, arr in chunks]
+    return Block(areas, slots, years, np.concatenate(parts, axis=0), fitted.settings.name)
+
+
+def _nansum_grades(grades: np.ndarray) -> np.ndarray:
+    """Sum over the grade axis (1) ignoring grades the panel lacks; NaN if it has none."""
+    total = np.nansum(grades, axis=1)
+    return np.where(np.isnan(grades).all(axis=1), np.nan, total)
 
 
 def _draw_ratio(central: np.ndarray, sd: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
