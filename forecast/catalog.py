@@ -37,7 +37,7 @@ def resolve_config(name_or_path: str | Path) -> Path:
 
 
 def list_datasets() -> list[Path]:
-    """Shipped dataset folders (those with a dataset.yaml or enrolment/births table)."""
+    """Shipped dataset folders (those with a dataset.yaml or an enrolment table)."""
     root = shipped_root() / "data"
-    markers = ("dataset.yaml", "enrolment.csv", "births.csv")
+    markers = ("dataset.yaml", "enrolment.csv")
     return sorted(p for p in root.iterdir() if p.is_dir() and any((p / m).exists() for m in markers))

@@ -106,10 +106,13 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
                                                    "baseline", config.scenarios[config.default_scenario])},
                                                "default_scenario": "baseline"})
         names = list(config.scenarios) if all_scenarios else list(scenario) or None
-        with click.progressbar(length=len(names or [1]), label="projecting", file=sys.stderr,
-                               show_pos=True) as bar:
-            result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
-                                  progress=lambda _name: bar.update(1))
+        if names and len(names) > 1:  # a progress bar only where there is progress to show
+            with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
+                                   show_pos=True) as bar:
+                result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
+                                      progress=lambda _name: bar.update(1))
+        else:
+            result = run_pipeline(config, names, draws=draws, seed=seed, until=until)
     except (ConfigError, DatasetError) as exc:
         raise InputError(str(exc)) from exc
     except ValueError as exc:
