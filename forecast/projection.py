@@ -32,9 +32,10 @@ class CohortFlow:
         fitted = []
         if grade_levels:
             fitted.append((GradeCohortFlow(s.ratio_method, s.window, s.alpha).fit(dataset), grade_levels))
-        level_fit = LevelCohortFlow(s.migration_window, s.migration_damping).fit(dataset)
-        other = [lv for lv in level_fit.params["level"].unique() if lv not in grade_levels]
-        if other:
+        other = [lv for lv in dataset.enrolment["level"].unique() if lv not in grade_levels]
+        if other:  # level totals only where no grade panel exists
+            level_fit = LevelCohortFlow(s.migration_window, s.migration_damping).fit(dataset)
+            other = [lv for lv in level_fit.params["level"].unique() if lv in other]
             fitted.append((level_fit, other))
         return FittedCohortFlow(dataset, fitted)
 
