@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import yaml
 
-from forecast.catalog import list_datasets, resolve_config, resolve_dataset
+from forecast.catalog import list_datasets, resolve_dataset
 from forecast.dataset import inspect_dataset
 
 
@@ -55,21 +55,13 @@ def validate(path: str) -> None:
 
 def _dataset_folder(path: str) -> Path:
     """A dataset folder from a folder, a shipped dataset name or a config file."""
-    candidate = Path(path)
-    if candidate.suffix in {".yaml", ".yml"}:
-        config = resolve_config(candidate)
-        if not config.is_file():
-            raise InputError(f"{path}: config file not found")
+    if Path(path).suffix in {".yaml", ".yml"}:
+        from forecast.config import ConfigError, load_config
+
         try:
-            data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{config}: not valid YAML: {str(exc).splitlines()[0]}") from exc
-        if not isinstance(data, dict) or "dataset" not in data:
-            raise InputError(f"{config}: has no 'dataset' key naming the dataset folder")
-        dataset = Path(str(data["dataset"]))
-        if not dataset.is_absolute() and (config.parent / dataset).is_dir():
-            dataset = config.parent / dataset
-        return resolve_dataset(dataset)
+            return load_config(path).dataset_path()
+        except ConfigError as exc:
+            raise InputError(str(exc)) from exc
     folder = resolve_dataset(path)
     if not folder.is_dir():
         raise InputError(f"{path}: no such dataset folder (see `forecast data list`)")

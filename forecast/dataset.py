@@ -281,13 +281,15 @@ def _enrolment(frame: pd.DataFrame | None) -> pd.DataFrame:
 def _grade_problems(frame: pd.DataFrame | None) -> list[Problem]:
     if frame is None or "grade" not in frame.columns:
         return []
-    problems = []
     grades = frame["grade"].astype(str).str.upper().str.replace(r"\.0$", "", regex=True)
-    for index, (level, grade) in enumerate(zip(frame["level"], grades, strict=True)):
-        if grade and grade not in GRADES.get(level, ()):
-            allowed = ", ".join(GRADES.get(level, ()))
-            problems.append(Problem("enrolment.csv", f"grade '{grade}' does not belong to level "
-                                    f"{level} (expected {allowed})", spreadsheet_row(index), "grade"))
+    allowed = pd.MultiIndex.from_tuples([(lv, g) for lv, gs in GRADES.items() for g in gs])
+    wrong = (grades != "") & ~pd.MultiIndex.from_arrays([frame["level"], grades]).isin(allowed)
+    problems = [
+        Problem("enrolment.csv", f"grade '{grades.iloc[i]}' does not belong to level "
+                f"{frame['level'].iloc[i]} (expected {', '.join(GRADES.get(frame['level'].iloc[i], ()))})",
+                spreadsheet_row(i), "grade")
+        for i in np.flatnonzero(wrong.to_numpy())
+    ]
     if problems:
         return problems
     enrol = frame.assign(grade=grades, row=np.arange(len(frame)))

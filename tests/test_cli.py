@@ -38,3 +38,14 @@ def test_console_script_exits_nonzero_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "no such dataset folder" in proc.stderr
+
+
+def test_validate_a_config_checks_its_dataset(tmp_path):
+    from tests.conftest import REPO
+
+    result = CliRunner().invoke(cli, ["validate", str(REPO / "configs" / "banan.yaml")])
+    assert result.exit_code == 0 and "dataset banan" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset: banan\nuntil: soon\n")
+    result = CliRunner().invoke(cli, ["validate", str(bad)])
+    assert result.exit_code == 1 and "bad.yaml, key until" in result.output

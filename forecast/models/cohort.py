@@ -17,7 +17,7 @@ areas and draws; only years (a few dozen at most) are looped over.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,6 @@ class Block:
     years: np.ndarray
     draws: np.ndarray
     model: str
-    notes: list[str] = field(default_factory=list)
 
 
 def _cohort_sums(totals: pd.DataFrame, births: pd.DataFrame) -> pd.Series:
@@ -137,7 +136,7 @@ class FittedLevelCohort:
         horizon = years[None, :] - origin[:, None]  # [area*level, year]
         build = damped_sum(np.maximum(horizon, 0), self.settings.migration_damping)
         if scenario.solve_migration_for_targets:
-            drift = self._solve_for_targets(table, births, drift, horizon)
+            drift = self._solve_for_targets(table, births, drift)
 
         shape = (len(areas), len(levels), len(years))
         log_ratio = (table["log_ratio"].to_numpy()[:, None] + drift[:, None] * build).reshape(shape)
@@ -156,8 +155,8 @@ class FittedLevelCohort:
             _apply_general_share(out, levels, scenario.general_share)
             yield start, stop, np.maximum(out, 0)
 
-    def _solve_for_targets(self, table: pd.DataFrame, births: BirthSchedule, drift: np.ndarray,
-                           horizon: np.ndarray) -> np.ndarray:
+    def _solve_for_targets(self, table: pd.DataFrame, births: BirthSchedule,
+                           drift: np.ndarray) -> np.ndarray:
         """The yearly drift that makes the central projection meet each enrolment target."""
         targets = self.dataset.table("targets")
         targets = targets[(targets["indicator"] == "enrolment") & targets["level"].isin(LEVELS)]
