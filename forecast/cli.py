@@ -68,36 +68,39 @@ def _dataset_folder(path: str) -> Path:
     return folder
 
 
-@cli.command()
-@click.option("--config", "config_path", default=None, help="Run configuration YAML (default: configs/default.yaml).")
-@click.option("--data", "data_dir", default=None, help="Run the default settings on this dataset folder instead.")
-@click.option("--scenario", "scenario", multiple=True, help="Scenario to run (repeatable; default: the config's default).")
-@click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
-@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
-@click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
-@click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
-def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until) -> None:
-    """Project enrolment for every area, level and year, with intervals.
+def _config_options(func):
+    """--config and --data, shared by the commands that run or read a run."""
+    func = click.option("--data", "data_dir", default=None,
+                        help="Run the default settings on this dataset folder instead.")(func)
+    return click.option("--config", "config_path", default=None,
+                        help="Run configuration YAML (default: configs/default.yaml).")(func)
 
-    Writes OUT/projections.csv (area, level, grade, year, scenario, model, mean, p10, p50,
-    p90), OUT/plan_check.csv when the dataset has targets, and OUT/run.json.
-    """
+
+def _load(config_path: str | None, data_dir: str | None):
+    """The run configuration the options describe (InputError when it cannot be used)."""
     from forecast.config import ConfigError, load_config
-    from forecast.pipeline import run as run_pipeline
-    from forecast.pipeline import summary_table, write_outputs
-    from forecast.validation import DatasetError
 
     try:
         config = load_config(config_path or "default")
-        if data_dir:
-            if not Path(data_dir).is_dir():
-                raise InputError(f"{data_dir}: no such dataset folder")
-            config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
-                                               "scenarios": {"baseline": config.scenarios.get(
-                                                   "baseline", config.scenarios[config.default_scenario])},
-                                               "default_scenario": "baseline"})
-        names = list(config.scenarios) if all_scenarios else list(scenario) or None
+    except ConfigError as exc:
+        raise InputError(str(exc)) from exc
+    if data_dir:
+        if not Path(data_dir).is_dir():
+            raise InputError(f"{data_dir}: no such dataset folder")
+        baseline = config.scenarios.get("baseline", config.scenarios[config.default_scenario])
+        config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
+                                           "scenarios": {"baseline": baseline},
+                                           "default_scenario": "baseline"})
+    return config
+
+
+def _run(config, names, out: Path, draws=None, seed=None, until=None):
+    """Run the pipeline and write every output; input problems become InputError."""
+    from forecast.pipeline import run as run_pipeline
+    from forecast.pipeline import write_outputs
+    from forecast.validation import DatasetError
+
+    try:
         if names and len(names) > 1:  # a progress bar only where there is progress to show
             with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
                                    show_pos=True) as bar:
@@ -105,18 +108,142 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
                                       progress=lambda _name: bar.update(1))
         else:
             result = run_pipeline(config, names, draws=draws, seed=seed, until=until)
-    except (ConfigError, DatasetError) as exc:
+    except (DatasetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
-    written = write_outputs(result, Path(out_dir), config)
-    click.echo(summary_table(result))
+    return result, write_outputs(result, out, config)
+
+
+@cli.command()
+@_config_options
+@click.option("--scenario", "scenario", multiple=True, help="Scenario to run (repeatable; default: the config's default).")
+@click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
+@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
+@click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
+def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until) -> None:
+    """Project enrolment for every area, level and year, with intervals, and compare it with
+    the seats.
+
+    Writes OUT/projections.csv (area, level, grade, year, scenario, model, mean, p10, p50,
+    p90), shortfall.csv, capacity.csv, capacity_items.csv, scheduler.json, plan_check.csv
+    when the dataset has targets, and run.json.
+    """
+    from forecast.pipeline import summary_table
+    from forecast.shortfall import format_table, worst
+
+    config = _load(config_path, data_dir)
+    names = list(config.scenarios) if all_scenarios else list(scenario) or None
+    result, written = _run(config, names, Path(out_dir), draws, seed, until)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if len(result.projections):
+        click.echo(summary_table(result))
     if len(result.plan_check):
         inside = result.plan_check["target_inside_p10_p90"].sum()
         click.echo(f"plan check: {inside} of {len(result.plan_check)} plan targets lie inside the "
                    "model's p10-p90 interval")
+    if len(result.shortfall):
+        needs = result.shortfall[result.shortfall["deficit_seats_p90"] > 0]
+        click.echo(f"\nshortfall, worst first ({len(needs)} area-level-years with a p90 deficit):")
+        click.echo(format_table(worst(result.shortfall, n=10)))
+    if len(result.coverage):
+        click.echo("\nwhat the planned seats cover (no enrolment, births only):")
+        for row in result.coverage.itertuples():
+            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
+                       f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
+    """Shortfall table and run record from OUT when written for this config; else run."""
+    import pandas as pd
+
+    from forecast.pipeline import previous_outputs
+
+    previous = previous_outputs(out, config)
+    if previous is not None and set(scenario) <= set(previous[0]["scenario"]):
+        click.echo(f"reading {out / 'shortfall.csv'} (same config and data)", err=True)
+        return previous
+    result, _ = _run(config, list(scenario) or None, out)
+    if result.shortfall.empty:
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+        return pd.DataFrame(), {}
+    import json
+
+    return result.shortfall, json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+@cli.command()
+@_config_options
+@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
+@click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to show (default: all in the outputs).")
+@click.option("--year", type=int, default=None, help="Only this year.")
+@click.option("--level", default=None, help="Only this level (e.g. primary).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows to show.")
+def shortfall(config_path, data_dir, out_dir, scenario, year, level, top) -> None:
+    """Print the shortfall table, worst areas first.
+
+    Reads OUT/shortfall.csv when it was written for the same config and data; otherwise
+    runs the projection first (and writes every output).
+    """
+    from forecast.levels import LEVELS
+    from forecast.shortfall import format_table, worst
+
+    if level is not None and level not in LEVELS:
+        raise InputError(f"--level {level}: not a level; use one of {', '.join(LEVELS)}")
+    config = _load(config_path, data_dir)
+    table, _ = _shortfall_and_meta(config, Path(out_dir), scenario)
+    if table.empty:
+        raise InputError("no shortfall table: the dataset has no enrolment to project")
+    if scenario:
+        table = table[table["scenario"].isin(scenario)]
+    rows = worst(table, n=top, year=year, level=level)
+    click.echo(format_table(rows))
+
+
+@cli.command("export")
+@_config_options
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet"]), default="json",
+              show_default=True, help="Output format.")
+@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
+@click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to export (default: all in the outputs).")
+def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
+    """Write the construction scheduler's input (OUT/scheduler.json|csv|parquet).
+
+    One record per area x level x scenario with a seat need: when, how many seats, classes
+    and standard schools, lead time and latest start year, priority. The JSON follows
+    forecast/schemas/scheduler.schema.json (see docs/scheduler-export.md).
+    """
+    from forecast import export
+    from forecast.capacity import build_capacity
+    from forecast.dataset import load_dataset
+    from forecast.pipeline import sources, standards_for
+    from forecast.validation import DatasetError
+
+    config = _load(config_path, data_dir)
+    out = Path(out_dir)
+    table, meta = _shortfall_and_meta(config, out, scenario)
+    try:
+        dataset = load_dataset(config.dataset_path())
+    except DatasetError as exc:
+        raise InputError(str(exc)) from exc
+    if scenario and len(table):
+        table = table[table["scenario"].isin(scenario)]
+    until = int(meta.get("until") or config.until)
+    standards = standards_for(config)
+    capacity = build_capacity(dataset, config.capacity, standards, until)
+    recs = export.records(table, capacity, standards, dataset) if len(table) else []
+    doc = export.document(recs, run=meta.get("run_id", export.fingerprint("no run")),
+                          dataset=dataset, until=until,
+                          scenarios=sorted(set(table["scenario"])) if len(table) else [],
+                          sources=meta.get("sources") or sources(dataset),
+                          assumptions=meta.get("assumptions") or capacity.assumptions)
+    path = export.write(doc, out, fmt)
+    click.echo(f"{len(recs)} record(s) with a seat need")
+    click.echo(f"wrote {path}")
 
 
 @cli.group()

@@ -92,12 +92,69 @@ class ModelSettings(Strict):
     migration_damping: float = Field(default=0.8, gt=0, le=1)
 
 
+class ExistingSeats(Strict):
+    """Where the seats of the base year come from.
+
+    ``auto`` uses ``schools.csv`` when the dataset has one, else ``enrolment``: base-year
+    enrolment divided by ``utilisation`` (1.0 = every pupil had a seat and no seat was
+    empty). ``none`` counts planned projects only. Anything but ``schools`` is an
+    assumption and is reported with ``assumption``.
+    """
+
+    source: Literal["auto", "schools", "enrolment", "none"] = "auto"
+    utilisation: float = Field(default=1.0, gt=0)
+    assumption: str = ("the plan gives no seat count, so base-year seats are taken as "
+                       "base-year enrolment (no spare seats, no unseated pupils)")
+
+
+class CapacitySettings(Strict):
+    """Capacity and shortfall settings; defaults come from ``data/standards``.
+
+    ``class_size``: pupils per class by ``level`` or ``level.grade`` (e.g. kindergarten.K1).
+    ``m2_per_seat``: floor area per seat by level, used only for projects known by floor area.
+    ``mixed_school_shares``: how a mixed school (e.g. ``primary+junior``, 九年一贯制) splits its
+    seats; default in proportion to the levels' numbers of grades. ``school_classes``: classes
+    in one standard school. ``lead_time_years``: from decision to opening.
+    """
+
+    existing: ExistingSeats = Field(default_factory=ExistingSeats)
+    class_size: dict[str, float] = Field(default_factory=dict)
+    m2_per_seat: dict[str, float] = Field(default_factory=dict)
+    m2_per_seat_assumption: str = ""
+    mixed_school_shares: dict[str, dict[str, float]] = Field(default_factory=dict)
+    school_classes: dict[str, int] = Field(default_factory=dict)
+    lead_time_years: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("class_size", "m2_per_seat", "school_classes", "lead_time_years")
+    @classmethod
+    def _known_levels(cls, value):
+        from forecast.standards import check_levels
+
+        check_levels(value, "keys")
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("values must be positive")
+        return value
+
+    @field_validator("mixed_school_shares")
+    @classmethod
+    def _shares(cls, value):
+        from forecast.levels import split_group
+
+        for group, shares in value.items():
+            if set(shares) != set(split_group(group)):
+                raise ValueError(f"{group}: give a share for each of {split_group(group)}")
+            if abs(sum(shares.values()) - 1) > 1e-6 or min(shares.values()) < 0:
+                raise ValueError(f"{group}: shares must be non-negative and add up to 1")
+        return value
+
+
 class RunConfig(Strict):
     dataset: str
     until: int = 2025
     draws: int = Field(default=1000, ge=1)
     seed: int = 1
     model: ModelSettings = Field(default_factory=ModelSettings)
+    capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"baseline": Scenario()})
     default_scenario: str = "baseline"
     source: Path | None = Field(default=None, exclude=True)

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
+def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
+    """Let ``writer`` write a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        writer(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically."""
+    atomic_write_with(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""))
 
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:

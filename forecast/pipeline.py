@@ -1,5 +1,6 @@
-"""One run, end to end: load the dataset, fit the cohort model once, project each
-scenario, compare with the plan's targets, and write the outputs."""
+"""One run, end to end: load the dataset, count the seats, fit the cohort model once,
+project each scenario, compare with the plan's targets and with the seats, and write the
+outputs (tables, scheduler export, run record)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast import __version__
+from forecast import __version__, export
+from forecast.capacity import Capacity, build_capacity
 from forecast.config import RunConfig
+from forecast.coverage import birth_driven_coverage
 from forecast.dataset import Dataset, load_dataset
 from forecast.io import atomic_write_csv, atomic_write_text
 from forecast.levels import LEVELS, split_group
-from forecast.projection import CohortFlow
+from forecast.projection import COLUMNS, CohortFlow
+from forecast.shortfall import class_size_check, compare
+from forecast.standards import Standards, load_standards, with_overrides
 
 
 @dataclass
@@ -24,32 +29,98 @@ class RunResult:
     plan_check: pd.DataFrame
     implied_migration: pd.DataFrame
     assumptions: list[str] = field(default_factory=list)
+    capacity: Capacity | None = None
+    shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
+    class_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scheduler: dict = field(default_factory=dict)
+    run_id: str = ""
+    inputs_id: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def standards_for(config: RunConfig) -> Standards:
+    """The shipped planning standards with the config's overrides."""
+    c = config.capacity
+    return with_overrides(load_standards(), c.class_size, c.school_classes, c.m2_per_seat,
+                          c.lead_time_years)
 
 
 def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | None = None,
         seed: int | None = None, until: int | None = None, progress=None) -> RunResult:
-    """Project every requested scenario of ``config`` (default: its default scenario)."""
+    """Project every requested scenario of ``config`` (default: its default scenario) and
+    compare the demand with the seats."""
     dataset = load_dataset(config.dataset_path())
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
     if unknown:
         raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
                          f"{', '.join(config.scenarios)}")
-    fitted = CohortFlow(config.model).fit(dataset)
-    frames, implied = [], []
-    for name in names:
-        frames.append(fitted.project(until or config.until, config.scenarios[name],
-                                     draws or config.draws, config.seed if seed is None else seed,
-                                     scenario_name=name))
-        if len(fitted.implied_migration):
-            implied.append(fitted.implied_migration)
-            fitted.implied_migration = pd.DataFrame()
-        if progress:
-            progress(name)
-    projections = pd.concat(frames, ignore_index=True)
+    until = until or config.until
+    draws = draws or config.draws
+    seed = config.seed if seed is None else seed
+    if until <= dataset.base_year:
+        raise ValueError(f"until ({until}) must be after the base year ({dataset.base_year})")
+    standards = standards_for(config)
+    capacity = build_capacity(dataset, config.capacity, standards, until)
+    seats = capacity.seats_lookup() if len(capacity.rolled) else None
+    frames, implied, notes = [], [], []
+    if dataset.enrolment.empty:
+        notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
+                     "seat deficit is computed; coverage.csv shows what the planned seats cover "
+                     "against birth-driven change")
+    else:
+        fitted = CohortFlow(config.model).fit(dataset)
+        for name in names:
+            frames.append(fitted.project(until, config.scenarios[name], draws, seed,
+                                         scenario_name=name, seats=seats))
+            if len(fitted.implied_migration):
+                implied.append(fitted.implied_migration)
+                fitted.implied_migration = pd.DataFrame()
+            if progress:
+                progress(name)
+    projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    shortfall = compare(projections, capacity, standards) if frames else pd.DataFrame()
+    projections = projections[COLUMNS]
+    all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
+    inputs = inputs_id(config)
+    run = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": names, "draws": draws,
+                                         "seed": seed, "until": until}, sort_keys=True))
+    records = export.records(shortfall, capacity, standards, dataset) if len(shortfall) else []
+    scheduler = export.document(records, run=run, dataset=dataset, until=until, scenarios=names,
+                                sources=sources(dataset), assumptions=all_assumptions)
     return RunResult(dataset, projections, plan_check(projections, dataset),
                      pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
-                     assumptions(dataset, config, names))
+                     all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
+                     birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
+                     scheduler, run, inputs, notes)
+
+
+def inputs_id(config: RunConfig) -> str:
+    """Fingerprint of a config and its dataset's files: outputs written for the same id can be
+    read back instead of re-running (``forecast shortfall``, ``forecast export``)."""
+    return export.fingerprint(json.dumps(config.model_dump(mode="json"), sort_keys=True),
+                              config.dataset_path())
+
+
+def previous_outputs(out: Path, config: RunConfig) -> tuple[pd.DataFrame, dict] | None:
+    """The shortfall table and run record in ``out`` when they were written for the same
+    config and data; None otherwise (then the caller runs)."""
+    record, table = out / "run.json", out / "shortfall.csv"
+    if not (record.is_file() and table.is_file()):
+        return None
+    meta = json.loads(record.read_text(encoding="utf-8"))
+    if meta.get("inputs_id") != inputs_id(config):
+        return None
+    return pd.read_csv(table, keep_default_na=True), meta
+
+
+def sources(dataset: Dataset) -> list[str]:
+    """Where the run's numbers come from: the dataset's sources and the standards tables."""
+    listed = dataset.meta.get("sources") or []
+    return [str(s) for s in listed] + [
+        "data/standards: class_size.csv, large_class_targets.csv, school_sizes.csv, "
+        "floor_area_per_seat.csv, lead_times.csv (each row cites its source)"]
 
 
 def plan_check(projections: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -108,22 +179,28 @@ def assumptions(dataset: Dataset, config: RunConfig, scenarios: list[str]) -> li
 
 
 def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]:
-    """Write projections.csv (and plan_check.csv, implied_migration.csv, run.json)."""
+    """Write every table of the run, the scheduler export (JSON) and run.json."""
+    tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
+              ("implied_migration.csv", result.implied_migration, 4),
+              ("shortfall.csv", result.shortfall, 3), ("class_size_check.csv", result.class_sizes, 2),
+              ("coverage.csv", result.coverage, 2)]
+    if result.capacity is not None:
+        tables += [("capacity.csv", result.capacity.rolled, 1),
+                   ("capacity_items.csv", result.capacity.items, 1)]
     written = []
-    path = out / "projections.csv"
-    atomic_write_csv(path, result.projections)
-    written.append(path)
-    if len(result.plan_check):
-        path = out / "plan_check.csv"
-        atomic_write_csv(path, result.plan_check)
-        written.append(path)
-    if len(result.implied_migration):
-        path = out / "implied_migration.csv"
-        atomic_write_csv(path, result.implied_migration, decimals=4)
-        written.append(path)
-    meta = {"forecast_version": __version__, "dataset": str(result.dataset.name),
-            "base_year": result.dataset.base_year, "config": config.model_dump(mode="json"),
-            "assumptions": result.assumptions}
+    for name, frame, decimals in tables:
+        if len(frame) or name == "projections.csv":
+            atomic_write_csv(out / name, frame, decimals=decimals)
+            written.append(out / name)
+    if result.scheduler:
+        written.append(export.write(result.scheduler, out, "json"))
+    meta = {"forecast_version": __version__, "run_id": result.run_id, "inputs_id": result.inputs_id,
+            "until": result.scheduler.get("until"), "scenarios": result.scheduler.get("scenarios"),
+            "sources": result.scheduler.get("sources"),
+            "dataset": str(result.dataset.name), "base_year": result.dataset.base_year,
+            "config_file": str(config.source) if config.source else None,
+            "config": config.model_dump(mode="json"), "assumptions": result.assumptions,
+            "notes": result.notes}
     path = out / "run.json"
     atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     written.append(path)

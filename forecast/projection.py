@@ -47,14 +47,19 @@ class FittedCohortFlow:
         self.implied_migration = pd.DataFrame()
 
     def project(self, until: int, scenario: Scenario | None = None, draws: int = 1000,
-                seed: int = 1, scenario_name: str = "baseline") -> pd.DataFrame:
-        """Long frame (COLUMNS) of every area x level (x grade) x year after the base year."""
+                seed: int = 1, scenario_name: str = "baseline",
+                seats: pd.Series | None = None) -> pd.DataFrame:
+        """Long frame (COLUMNS) of every area x level (x grade) x year after the base year.
+
+        With ``seats`` (indexed by area, level, year) the level-total rows also get
+        ``p_shortfall``: the share of draws whose demand exceeds the seats.
+        """
         if until <= self.dataset.base_year:
             raise ValueError(f"until ({until}) must be after the base year ({self.dataset.base_year})")
         frames = []
         for model, levels in self.fitted:
             frames += project_bounded(model, levels, self.dataset.areas, until, scenario, draws,
-                                      seed, scenario_name)
+                                      seed, scenario_name, seats)
             implied = getattr(model, "implied", None)
             if implied is not None and len(implied):
                 self.implied_migration = implied.assign(scenario=scenario_name)
@@ -63,7 +68,8 @@ class FittedCohortFlow:
 
 
 def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
-                    scenario: Scenario | None, draws: int, seed: int, name: str) -> list[pd.DataFrame]:
+                    scenario: Scenario | None, draws: int, seed: int, name: str,
+                    seats: pd.Series | None = None) -> list[pd.DataFrame]:
     """Project chunk by chunk: summarise each chunk's leaf areas at once and add its draws
     into every ancestor, so memory holds one chunk plus the ancestors, never every draw."""
     chunks = model.iter_chunks(until, scenario, draws, seed)
@@ -83,12 +89,13 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
         rows = np.flatnonzero(leaf[start:stop])
         names = [modelled[start + r] for r in rows]
         leaves = arr if len(rows) == stop - start else arr[rows]
-        frames.append(to_frame(Block(names, slots, years, leaves, model.settings.name), name))
+        frames.append(to_frame(Block(names, slots, years, leaves, model.settings.name), name, seats))
         if totals is not None:
             totals += np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
     if totals is not None:
         totals[:, ~observed] = np.nan
-        frames.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name), name))
+        frames.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name),
+                               name, seats))
     return frames
 
 
@@ -113,9 +120,12 @@ def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.n
     return names, members
 
 
-def to_frame(block: Block, scenario: str) -> pd.DataFrame:
-    """Summarise a block's draws into the long projection frame."""
+def to_frame(block: Block, scenario: str, seats: pd.Series | None = None) -> pd.DataFrame:
+    """Summarise a block's draws into the long projection frame (plus ``p_shortfall`` when
+    seats are given)."""
     stats = summarise(block.draws)
+    if seats is not None:
+        stats["p_shortfall"] = exceedance(block, seats)
     n_area, n_slot, n_year = block.draws.shape[:3]
     area = np.repeat(np.array(block.areas, dtype=object), n_slot * n_year)
     level = np.tile(np.repeat(np.array([s[0] for s in block.slots], dtype=object), n_year), n_area)
@@ -124,7 +134,22 @@ def to_frame(block: Block, scenario: str) -> pd.DataFrame:
     frame = pd.DataFrame({"area": area, "level": level, "grade": grade, "year": year,
                           "scenario": scenario, "model": block.model,
                           **{k: v.reshape(-1) for k, v in stats.items()}})
-    return frame.dropna(subset=["mean"])[COLUMNS]
+    return frame.dropna(subset=["mean"])[COLUMNS + (["p_shortfall"] if seats is not None else [])]
+
+
+def exceedance(block: Block, seats: pd.Series) -> np.ndarray:
+    """Share of draws above the seats, per level-total cell (NaN where seats are unknown)."""
+    out = np.full(block.draws.shape[:3], np.nan)
+    for j, (level, grade) in enumerate(block.slots):
+        if grade:
+            continue
+        keys = pd.MultiIndex.from_product([block.areas, [level], block.years])
+        limit = seats.reindex(keys).to_numpy(dtype=float).reshape(len(block.areas), len(block.years))
+        known = ~np.isnan(limit)
+        if known.any():
+            above = (block.draws[:, j] > limit[..., None]).mean(axis=-1)
+            out[:, j] = np.where(known, above, np.nan)
+    return out
 
 
 def sort_projection(frame: pd.DataFrame) -> pd.DataFrame:

@@ -117,10 +117,14 @@ TABLES: dict[str, TableSpec] = {
         }),
     ),
     "schools": TableSpec(
-        "schools", ("area", "level"), numeric=("seats", "classrooms"), key=(),
+        "schools", ("area", "level"),
+        numeric=("seats", "classrooms", "classes", "students", "large_classes", "super_large_classes"),
+        key=(),
         schema=pa.DataFrameSchema({
             "area": _AREA, "level": _LEVEL_GROUP_OR_OTHER,
-            "seats": _non_negative(), "classrooms": _non_negative(),
+            "seats": _non_negative(), "classrooms": _non_negative(), "classes": _non_negative(),
+            "students": _non_negative(), "large_classes": _non_negative(),
+            "super_large_classes": _non_negative(),
         }),
     ),
     "projects": TableSpec(

@@ -49,3 +49,42 @@ def test_validate_a_config_checks_its_dataset(tmp_path):
     bad.write_text("dataset: banan\nuntil: soon\n")
     result = CliRunner().invoke(cli, ["validate", str(bad)])
     assert result.exit_code == 1 and "bad.yaml, key until" in result.output
+
+
+def test_run_writes_shortfall_and_export_then_shortfall_reads_them(tmp_path):
+    from tests.conftest import REPO
+
+    config = str(REPO / "configs" / "banan.yaml")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "--config", config, "--draws", "100", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "shortfall, worst first" in result.output
+    for name in ("shortfall.csv", "capacity.csv", "capacity_items.csv", "scheduler.json"):
+        assert (out / name).is_file(), name
+    before = (out / "shortfall.csv").stat().st_mtime_ns
+    result = CliRunner().invoke(cli, ["shortfall", "--config", config, "--out", str(out),
+                                      "--level", "junior", "--year", "2021"])
+    assert result.exit_code == 0, result.output
+    assert "reading" in result.output and "junior" in result.output
+    assert (out / "shortfall.csv").stat().st_mtime_ns == before  # read, not re-run
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("banan")]
+    assert lines and all(" junior " in ln and " 2021 " in ln for ln in lines)
+
+
+def test_export_formats_and_bad_level(tmp_path):
+    from tests.conftest import REPO
+
+    config = str(REPO / "configs" / "banan.yaml")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", "--config", config, "--out", str(out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert (out / "scheduler.csv").is_file() and (out / "shortfall.csv").is_file()
+    result = CliRunner().invoke(cli, ["shortfall", "--config", config, "--out", str(out), "--level", "nursery"])
+    assert result.exit_code == 1 and "not a level" in result.output
+
+
+def test_run_without_enrolment_reports_coverage(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--config", "conghua", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "no enrolment.csv" in result.output
+    assert (tmp_path / "coverage.csv").is_file() and (tmp_path / "scheduler.json").is_file()

@@ -1,0 +1,216 @@
+"""Seats by area x level x year: the base year's seats plus the projects opened by each year.
+
+Every seat count says how it was obtained (``method``): counted seats, classrooms times the
+class-size limit, floor area divided by an assumed floor area per seat, or base-year
+enrolment at an assumed utilisation. The last two are assumptions and are listed as such.
+A mixed school (九年一贯制 ``primary+junior``, 完全中学 ``junior+senior_general``) splits its
+seats across its levels by a configurable share. Planned totals without a location (a
+district's "23,000 new places") are simply projects located at the district.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import CapacitySettings
+from forecast.dataset import Dataset
+from forecast.levels import GRADES, LEVELS, split_group
+from forecast.standards import Standards
+
+CONTRIBUTION_COLUMNS = ["area", "level", "item", "open_year", "seats", "classrooms", "method", "note"]
+CAPACITY_COLUMNS = ["area", "level", "year", "existing_seats", "added_seats", "seats", "classrooms"]
+
+
+@dataclass
+class Capacity:
+    """``items``: one row per seat source and level; ``table``: seats of each area itself by
+    year; ``rolled``: seats of each area with everything below it (what its demand can use)."""
+
+    items: pd.DataFrame
+    table: pd.DataFrame
+    rolled: pd.DataFrame
+    assumptions: list[str] = field(default_factory=list)
+
+    def seats_lookup(self) -> pd.Series:
+        """Seats indexed by (area, level, year), for the shortfall probability."""
+        return self.rolled.set_index(["area", "level", "year"])["seats"]
+
+
+def level_shares(group: str, settings: CapacitySettings) -> dict[str, float]:
+    """How a (possibly mixed) school's seats split over its levels: the config's shares, else
+    in proportion to each level's number of grades (primary+junior -> 6/9 and 3/9)."""
+    levels = split_group(group)
+    if len(levels) == 1:
+        return {levels[0]: 1.0}
+    if group in settings.mixed_school_shares:
+        return dict(settings.mixed_school_shares[group])
+    grades = {lv: len(GRADES.get(lv, ("",))) for lv in levels}
+    total = sum(grades.values())
+    return {lv: n / total for lv, n in grades.items()}
+
+
+def build_capacity(dataset: Dataset, settings: CapacitySettings, standards: Standards,
+                   until: int) -> Capacity:
+    """Seats and classrooms for every area and level from the base year to ``until``."""
+    notes: list[str] = []
+    existing = _existing_items(dataset, settings, standards, notes)
+    projects = _project_items(dataset, settings, standards, notes,
+                              include_opened=settings.existing.source == "none")
+    items = pd.DataFrame(existing + projects, columns=CONTRIBUTION_COLUMNS)
+    years = np.arange(dataset.base_year, until + 1)
+    table = _by_year(items[items["level"].isin(LEVELS)], years, dataset.base_year)
+    return Capacity(items, table, _roll_up(table, dataset.areas), list(dict.fromkeys(notes)))
+
+
+def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Standards,
+                    notes: list[str]) -> list[dict]:
+    source = settings.existing.source
+    schools = dataset.table("schools")
+    if source == "auto":
+        source = "schools" if len(schools) else "enrolment"
+    base = dataset.base_year
+    rows = []
+    if source == "schools":
+        for school in schools.itertuples():
+            name = getattr(school, "school", "") or "schools.csv"
+            rows += _split(school.area, school.level, name, base, _num(school, "seats"),
+                           _num(school, "classrooms"), np.nan, "existing: schools.csv",
+                           "", settings, standards, notes)
+    elif source == "enrolment":
+        utilisation = settings.existing.utilisation
+        totals = dataset.level_totals()
+        totals = totals[(totals["year"] == base) & totals["level"].isin(LEVELS)]
+        below = areas_below(dataset.areas)
+        for row in totals.itertuples():
+            has_lower = totals[(totals["level"] == row.level)
+                               & totals["area"].isin(below.get(row.area, []))]
+            if len(has_lower):  # the children's seats already cover this area
+                continue
+            seats = row.students / utilisation
+            rows.append({"area": row.area, "level": row.level, "item": "existing",
+                         "open_year": base, "seats": seats,
+                         "classrooms": seats / standards.limit(row.level),
+                         "method": "existing: base-year enrolment / utilisation",
+                         "note": f"{base} enrolment {row.students:,.0f} at utilisation {utilisation}"})
+        if rows:
+            notes.append(f"existing seats: {settings.existing.assumption} (utilisation "
+                         f"{utilisation}; set capacity.existing in the config)")
+    return rows
+
+
+def _project_items(dataset: Dataset, settings: CapacitySettings, standards: Standards,
+                   notes: list[str], include_opened: bool) -> list[dict]:
+    projects = dataset.table("projects")
+    rows = []
+    for p in projects.itertuples():
+        part_of = str(getattr(p, "part_of", "") or "")
+        if part_of and part_of != "nan":
+            continue  # counted in the total it belongs to
+        if int(p.open_year) <= dataset.base_year and not include_opened:
+            continue  # already in the base year's seats
+        rows += _split(p.area, p.level, p.project, int(p.open_year), _num(p, "seats"),
+                       _num(p, "classrooms"), _num(p, "floor_area_m2"), "project",
+                       str(getattr(p, "note", "") or ""), settings, standards, notes)
+    return rows
+
+
+def _split(area: str, group: str, item: str, year: int, seats: float, classrooms: float,
+           floor_area: float, kind: str, note: str, settings: CapacitySettings,
+           standards: Standards, notes: list[str]) -> list[dict]:
+    """One row per level of a (possibly mixed) school, seats from the best size known."""
+    shares = level_shares(group, settings)
+    if len(shares) > 1:
+        notes.append(_share_note(group, shares, settings))
+    m2 = {lv: standards.m2_per_seat.get(lv, np.nan) for lv in shares}
+    if not np.isnan(seats):
+        method = f"{kind}: seats"
+    elif not np.isnan(classrooms):
+        method = f"{kind}: classrooms x class-size limit"
+    elif not np.isnan(floor_area):
+        method = f"{kind}: floor area / m2 per seat (assumption)"
+        per_seat = sum(share * m2[lv] for lv, share in shares.items())
+        seats = floor_area / per_seat if per_seat > 0 else np.nan
+        notes += [_area_note(level, m2[level], settings) for level in shares]
+    else:
+        method = f"{kind}: no size"
+    out = []
+    for level, share in shares.items():
+        limit = standards.class_size.get((level, ""), np.nan)
+        if not np.isnan(classrooms) and np.isnan(seats):
+            rooms = classrooms * share
+            level_seats = rooms * limit
+        else:
+            level_seats = seats * share
+            rooms = classrooms * share if not np.isnan(classrooms) else level_seats / limit
+        out.append({"area": area, "level": level, "item": item, "open_year": year,
+                    "seats": level_seats, "classrooms": rooms, "method": method, "note": note})
+    return out
+
+
+def _share_note(group: str, shares: dict[str, float], settings: CapacitySettings) -> str:
+    how = "config" if group in settings.mixed_school_shares else "assumption: by number of grades"
+    text = ", ".join(f"{lv} {s:.3f}" for lv, s in shares.items())
+    return f"mixed school {group} seats split {text} ({how}; set capacity.mixed_school_shares)"
+
+
+def _area_note(level: str, m2: float, settings: CapacitySettings) -> str:
+    if np.isnan(m2):
+        return f"{level}: no floor area per seat known, so its projects known only by floor area have no seats"
+    why = settings.m2_per_seat_assumption or "data/standards/floor_area_per_seat.csv"
+    return f"{level}: projects known only by floor area count one seat per {m2} m2 (assumption; {why})"
+
+
+def _num(row, column: str) -> float:
+    value = getattr(row, column, np.nan)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _by_year(items: pd.DataFrame, years: np.ndarray, base_year: int) -> pd.DataFrame:
+    """Cumulative seats of each area and level in each year (a project counts from its
+    opening year on)."""
+    if items.empty:
+        return pd.DataFrame(columns=CAPACITY_COLUMNS)
+    is_existing = items["method"].str.startswith("existing")
+    frames = []
+    for (area, level), part in items.groupby(["area", "level"], sort=True):
+        opened = part["open_year"].to_numpy()[:, None] <= years[None, :]
+        seats = np.nan_to_num(part["seats"].to_numpy())[:, None] * opened
+        rooms = np.nan_to_num(part["classrooms"].to_numpy())[:, None] * opened
+        existing = seats[is_existing.loc[part.index].to_numpy()].sum(axis=0)
+        frames.append(pd.DataFrame({
+            "area": area, "level": level, "year": years, "existing_seats": existing,
+            "added_seats": seats.sum(axis=0) - existing, "seats": seats.sum(axis=0),
+            "classrooms": rooms.sum(axis=0)}))
+    return pd.concat(frames, ignore_index=True)[CAPACITY_COLUMNS]
+
+
+def areas_below(areas: pd.DataFrame) -> dict[str, list[str]]:
+    """Every area below each area (children, grandchildren, ...)."""
+    parent = dict(zip(areas["area"], areas["parent"], strict=True))
+    below: dict[str, list[str]] = {}
+    for area in parent:
+        node = parent[area]
+        while node is not None and not pd.isna(node):
+            below.setdefault(node, []).append(area)
+            node = parent.get(node)
+    return below
+
+
+def _roll_up(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Each area's seats plus those of every area below it."""
+    if table.empty:
+        return table.copy()
+    below = areas_below(areas)
+    frames = []
+    for area in areas["area"]:
+        part = table[table["area"].isin([area, *below.get(area, [])])]
+        if len(part):
+            summed = part.groupby(["level", "year"], as_index=False)[CAPACITY_COLUMNS[3:]].sum()
+            frames.append(summed.assign(area=area))
+    return pd.concat(frames, ignore_index=True)[CAPACITY_COLUMNS]
