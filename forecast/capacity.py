@@ -76,9 +76,13 @@ def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Sta
     if source == "schools":
         for school in schools.itertuples():
             name = getattr(school, "school", "") or "schools.csv"
+            rooms = _num(school, "classrooms")
+            if np.isnan(rooms) and not np.isnan(_num(school, "classes")):
+                rooms = _num(school, "classes")  # classes in use stand in for classrooms
+                notes.append("schools.csv: where classrooms are not given, the classes in use "
+                             "are taken as the classrooms (assumption)")
             rows += _split(school.area, school.level, name, base, _num(school, "seats"),
-                           _num(school, "classrooms"), np.nan, "existing: schools.csv",
-                           "", settings, standards, notes)
+                           rooms, np.nan, "existing: schools.csv", "", settings, standards, notes)
     elif source == "enrolment":
         utilisation = settings.existing.utilisation
         totals = dataset.level_totals()

@@ -166,6 +166,8 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     problems += _grade_problems(tables.get("enrolment"))
     if "projects" in tables:
         problems += _project_problems(tables["projects"])
+    if "schools" in tables and len(tables["schools"]):
+        problems += _school_problems(tables["schools"])
     if any(p.severity == "error" for p in problems):
         return None, problems
 
@@ -398,6 +400,16 @@ def _project_problems(projects: pd.DataFrame) -> list[Problem]:
             problems.append(Problem("projects.csv", f"part_of '{parent}' is not a project in this "
                                     "file", spreadsheet_row(index), "part_of"))
     return problems
+
+
+def _school_problems(schools: pd.DataFrame) -> list[Problem]:
+    """A school row must say how many pupils it can take: seats, classrooms or classes."""
+    has_size = pd.Series(False, index=schools.index)
+    for column in ("seats", "classrooms", "classes"):
+        if column in schools.columns:
+            has_size |= schools[column].notna()
+    return [Problem("schools.csv", "no size: give seats, classrooms or classes",
+                    spreadsheet_row(i), "seats") for i in np.flatnonzero((~has_size).to_numpy())]
 
 
 def _ranges(years: list[int]) -> str:

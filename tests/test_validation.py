@@ -48,6 +48,12 @@ BROKEN = {
     "project_without_size": (
         lambda d: edit_csv(d, "projects.csv", set_cell(0, "seats", "")),
         "projects.csv row 2, column seats: project 'p1' has no size"),
+    "school_without_size": (
+        lambda d: (d / "schools.csv").write_text("area,level,seats,classrooms\nnorth,primary,900,\nsouth,primary,,\n"),
+        "schools.csv row 3, column seats: no size: give seats, classrooms or classes"),
+    "school_negative_classes": (
+        lambda d: (d / "schools.csv").write_text("area,level,classes,students\nnorth,primary,-2,90\n"),
+        "schools.csv row 2, column classes: '-2.0' is negative"),
     "births_year_gap": (
         lambda d: edit_csv(d, "births.csv", lambda f: f.drop(index=4)),
         "births.csv, column year: area 'north' has gaps in its years: 2012 missing"),
