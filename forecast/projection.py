@@ -8,15 +8,22 @@ draws into mean and quantiles.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
+from forecast.buffers import BufferPool
 from forecast.config import ModelSettings, Scenario
 from forecast.dataset import Dataset
 from forecast.models.cohort import Block, GradeCohortFlow, LevelCohortFlow
 from forecast.uncertainty import summarise
 
 COLUMNS = ["area", "level", "grade", "year", "scenario", "model", "mean", "p10", "p50", "p90"]
+# Chunks projected at once; each holds one chunk of draws in memory.
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 class CohortFlow:
@@ -69,10 +76,15 @@ class FittedCohortFlow:
 
 def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
                     scenario: Scenario | None, draws: int, seed: int, name: str,
-                    seats: pd.Series | None = None) -> list[pd.DataFrame]:
+                    seats: pd.Series | None = None, workers: int = WORKERS,
+                    chunk: int | None = None) -> list[pd.DataFrame]:
     """Project chunk by chunk: summarise each chunk's leaf areas at once and add its draws
-    into every ancestor, so memory holds one chunk plus the ancestors, never every draw."""
-    chunks = model.iter_chunks(until, scenario, draws, seed)
+    into every ancestor, so memory holds a chunk per worker plus the ancestors, never every
+    draw. Workers (threads; numpy releases the GIL in the heavy loops) take chunks in turn;
+    ancestors are summed in chunk order, so results do not depend on the number of workers."""
+    buffers = BufferPool()  # chunks and sort buffers are reused: fresh memory is slow to touch
+    options = {"pool": buffers} if chunk is None else {"pool": buffers, "chunk": chunk}
+    chunks = model.iter_chunks(until, scenario, draws, seed, **options)
     modelled, all_slots, years = next(chunks)
     keep = np.array([i for i, s in enumerate(all_slots) if s[0] in levels])
     slots = [all_slots[i] for i in keep]
@@ -81,22 +93,57 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
     leaf = np.array([a not in ancestors for a in modelled])
     totals = np.zeros((len(ancestors), len(slots), len(years), draws)) if ancestors else None
     observed = np.zeros((len(slots),), dtype=bool)
-    frames = []
-    for start, stop, arr in chunks:
+    frames: dict[int, pd.DataFrame] = {}
+    take, turn = threading.Lock(), threading.Condition()
+    next_start = [0]
+
+    failed = threading.Event()
+
+    def work() -> None:
+        try:
+            while not failed.is_set():
+                with take:  # the chunk generator is not thread-safe: one caller at a time
+                    item = next(chunks, None)
+                if item is None:
+                    return
+                summarise_chunk(*item)
+        except BaseException:
+            failed.set()  # wake the other workers so they stop instead of waiting their turn
+            with turn:
+                turn.notify_all()
+            raise
+
+    def summarise_chunk(start: int, stop: int, arr: np.ndarray) -> None:
+        chunk_array = arr
         if subset:  # avoid copying the chunk when every slot is kept
             arr = arr[:, keep]
-        observed |= ~np.isnan(arr[..., 0]).all(axis=(0, 2))
         rows = np.flatnonzero(leaf[start:stop])
         names = [modelled[start + r] for r in rows]
         leaves = arr if len(rows) == stop - start else arr[rows]
-        frames.append(to_frame(Block(names, slots, years, leaves, model.settings.name), name, seats))
-        if totals is not None:
-            totals += np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
+        frames[start] = to_frame(Block(names, slots, years, leaves, model.settings.name), name,
+                                 seats, buffers)
+        part = (np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
+                if totals is not None else None)
+        with turn:  # add into the ancestors in chunk order: the same sums every run
+            turn.wait_for(lambda: next_start[0] == start or failed.is_set())
+            if failed.is_set():
+                return
+            observed[:] |= ~np.isnan(arr[..., 0]).all(axis=(0, 2))
+            if part is not None:
+                totals[:] += part
+            next_start[0] = stop
+            turn.notify_all()
+        buffers.give(chunk_array)  # done with this chunk: the generator may fill it again
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        for future in [executor.submit(work) for _ in range(max(1, workers))]:
+            future.result()
+    out = [frames[k] for k in sorted(frames)]
     if totals is not None:
         totals[:, ~observed] = np.nan
-        frames.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name),
-                               name, seats))
-    return frames
+        out.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name),
+                            name, seats))
+    return out
 
 
 def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -120,10 +167,11 @@ def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.n
     return names, members
 
 
-def to_frame(block: Block, scenario: str, seats: pd.Series | None = None) -> pd.DataFrame:
+def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
+             pool: BufferPool | None = None) -> pd.DataFrame:
     """Summarise a block's draws into the long projection frame (plus ``p_shortfall`` when
     seats are given)."""
-    stats = summarise(block.draws)
+    stats = summarise(block.draws, pool)
     if seats is not None:
         stats["p_shortfall"] = exceedance(block, seats)
     n_area, n_slot, n_year = block.draws.shape[:3]

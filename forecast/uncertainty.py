@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from forecast.buffers import BufferPool, take
+
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 
 
@@ -12,13 +14,25 @@ def generator(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *stream]))
 
 
-def summarise(draws: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and p10/p50/p90 over the last axis (the draws)."""
+def summarise(draws: np.ndarray, pool: BufferPool | None = None) -> dict[str, np.ndarray]:
+    """Mean and p10/p50/p90 over the last axis (the draws), quantiles interpolated linearly
+    between order statistics (numpy's default ``linear`` method)."""
     out = {"mean": draws.mean(axis=-1)}
-    # Quantiles on float32 halve the partition cost (the dominant cost of large runs); seven
-    # significant digits are a few persons even at national scale, and stay deterministic.
-    values = np.quantile(draws.astype(np.float32), list(QUANTILES.values()), axis=-1).astype(float)
-    out.update(dict(zip(QUANTILES, values, strict=True)))
+    # Sorting a float32 copy is the fastest exact route to several quantiles (numpy's sort
+    # is vectorised, its partition is not); seven significant digits are a few persons even
+    # at national scale, and the result is deterministic.
+    ordered = take(pool, draws.shape, np.float32)
+    np.copyto(ordered, draws, casting="same_kind")
+    ordered.sort(axis=-1)
+    n = ordered.shape[-1]
+    for name, q in QUANTILES.items():
+        position = (n - 1) * q
+        lo = int(np.floor(position))
+        hi = min(lo + 1, n - 1)
+        low = ordered[..., lo].astype(float)
+        out[name] = low + (position - lo) * (ordered[..., hi].astype(float) - low)
+    if pool is not None:
+        pool.give(ordered)
     return out
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.births import BirthSchedule
+from forecast.buffers import BufferPool, take
 from forecast.config import Scenario
 from forecast.dataset import Dataset
 from forecast.levels import GRADES, LEVELS, ages
@@ -114,7 +115,7 @@ class FittedLevelCohort:
         return collect(self, until, scenario, draws, seed, chunk)
 
     def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
-                    seed: int = 1, chunk: int = 500):
+                    seed: int = 1, chunk: int = 500, pool: BufferPool | None = None):
         """Yield the layout (areas, slots, years), then (start, stop, draws[area, slot, year,
         draw]) for consecutive chunks of areas, so memory stays bounded."""
         scenario = scenario or Scenario()
@@ -151,9 +152,13 @@ class FittedLevelCohort:
             cohort = np.stack([_sum_ages(b, births, years, lv) for lv in levels], axis=1)
             noise = np.cumsum(rng.standard_normal(cohort.shape) * step_sd[rows, :, None, None], axis=2) \
                 if draws > 1 else 0.0
-            out = np.exp(log_ratio[rows][..., None] + noise) * cohort + extra[rows][..., None]
+            out = take(pool, cohort.shape)
+            np.exp(log_ratio[rows][..., None] + noise, out=out)
+            out *= cohort
+            out += extra[rows][..., None]
             _apply_general_share(out, levels, scenario.general_share)
-            yield start, stop, np.maximum(out, 0)
+            np.maximum(out, 0, out=out)
+            yield start, stop, out
 
     def _solve_for_targets(self, table: pd.DataFrame, births: BirthSchedule,
                            drift: np.ndarray) -> np.ndarray:
@@ -338,7 +343,7 @@ class FittedGradeCohort:
         return collect(self, until, scenario, draws, seed, chunk)
 
     def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
-                    seed: int = 1, chunk: int = 100):
+                    seed: int = 1, chunk: int = 100, pool: BufferPool | None = None):
         """Yield the layout (areas, slots, years), then (start, stop, draws) per chunk of
         areas: grade slots of the levels present, then one level-total slot per level."""
         scenario = scenario or Scenario()
@@ -349,8 +354,10 @@ class FittedGradeCohort:
         levels = [lv for lv in LEVELS if any(present[SLOT[s]] for s in GRADE_SLOTS if s[0] == lv)]
         slots = [s for s in GRADE_SLOTS if s[0] in levels]
         slot_idx = np.array([SLOT[s] for s in slots])
-        level_members = [np.array([i for i, s in enumerate(slots) if s[0] == lv]) for lv in levels]
+        # Each level's grades are consecutive in GRADE_SLOTS: sum them through a slice (a view).
+        spans = [slice(SLOT[(lv, GRADES[lv][0])], SLOT[(lv, GRADES[lv][-1])] + 1) for lv in levels]
         extra = _additions(self.areas, levels, years, scenario)
+        n_grade = len(GRADE_SLOTS)
         yield self.areas, slots + [(lv, "") for lv in levels], years
         for start in range(0, len(self.areas), chunk):
             stop = min(start + chunk, len(self.areas))
@@ -358,20 +365,19 @@ class FittedGradeCohort:
             rng = generator(seed, start)
             b = births.draws(rows, draws, rng)
             drawn = {k: _draw_ratio(v[rows], self.spread[k][rows], draws, rng) for k, v in ratios.items()}
-            grades = _roll_forward(self.base[rows], drawn, b, births, years)
-            if len(slot_idx) < len(GRADE_SLOTS):
-                grades = grades[:, slot_idx]
-            out = np.empty((stop - start, len(slots) + len(levels), len(years), draws))
-            out[:, :len(slots)] = grades
-            for j, members in enumerate(level_members):
-                total = _nansum_grades(grades[:, members])
+            out = take(pool, (stop - start, n_grade + len(levels), len(years), draws))
+            _roll_forward(self.base[rows], drawn, b, births, years, out[:, :n_grade])
+            for j, span in enumerate(spans):
+                total = _nansum_grades(out[:, span])
                 added = extra[rows, j][..., None]
                 if added.any():  # spread additions over the level's grades in proportion
                     with np.errstate(invalid="ignore", divide="ignore"):
-                        out[:, members] *= np.nan_to_num((total + added) / total, nan=1.0)[:, None]
-                    total = total + added
-                out[:, len(slots) + j] = total
-            np.maximum(out, 0, out=out)
+                        out[:, span] *= np.nan_to_num((total + added) / total, nan=1.0)[:, None]
+                    total = np.maximum(total + added, 0)
+                    np.maximum(out[:, span], 0, out=out[:, span])
+                out[:, n_grade + j] = total
+            if len(slot_idx) < n_grade:  # keep the grade slots of the levels present
+                out = out[:, np.concatenate([slot_idx, n_grade + np.arange(len(levels))])]
             yield start, stop, out
 
     def _scenario_ratios(self, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -401,8 +407,12 @@ def collect(fitted, until: int, scenario: Scenario | None, draws: int, seed: int
 
 def _nansum_grades(grades: np.ndarray) -> np.ndarray:
     """Sum over the grade axis (1) ignoring grades the panel lacks; NaN if it has none."""
-    total = np.nansum(grades, axis=1)
-    return np.where(np.isnan(grades).all(axis=1), np.nan, total)
+    total = grades.sum(axis=1)
+    missing = np.isnan(total)
+    if missing.any():  # only cells with a missing grade pay for the NaN-aware sum
+        cells = np.moveaxis(grades, 1, -1)[missing]
+        total[missing] = np.where(np.isnan(cells).all(axis=-1), np.nan, np.nansum(cells, axis=-1))
+    return total
 
 
 def _draw_ratio(central: np.ndarray, sd: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -414,25 +424,22 @@ def _draw_ratio(central: np.ndarray, sd: np.ndarray, draws: int, rng: np.random.
 
 
 def _roll_forward(base: np.ndarray, r: dict[str, np.ndarray], b: np.ndarray,
-                  births: BirthSchedule, years: np.ndarray) -> np.ndarray:
-    """Move every cohort up one grade a year. base [area, slot]; r[k] [area, k, draw];
-    b births draws [area, birth year, draw]. Returns [area, slot, year, draw]."""
-    n_area, n_slot = base.shape
+                  births: BirthSchedule, years: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Move every cohort up one grade a year, writing into ``out`` [area, slot, year, draw].
+    base [area, slot]; r[k] [area, k, draw]; b births draws [area, birth year, draw]."""
     draws = b.shape[2]
     state = np.repeat(base[:, :, None], draws, axis=2)
-    out = np.empty((n_area, n_slot, len(years), draws))
     prog = r["progression"]
+    share = np.nan_to_num(r["general_share"][:, 0], nan=1.0)
     for j, t in enumerate(years):
-        new = np.empty_like(state)
-        new[:, 1:] = state[:, :-1] * prog[:, 1:]  # grade g-1 -> g within a level
+        new = out[:, :, j]  # each year is written once, straight into the output
+        np.multiply(state[:, :-1], prog[:, 1:], out=new[:, 1:])  # grade g-1 -> g within a level
         for k, grade in enumerate(GRADES["kindergarten"]):
             new[:, SLOT[("kindergarten", grade)]] = r["kindergarten"][:, k] * b[:, births.index(t - 3 - k)]
         new[:, SLOT[("primary", "1")]] = r["entry"][:, 0] * b[:, births.index(t - 6)]
         new[:, SLOT[("junior", "7")]] = r["transition"][:, 0] * state[:, SLOT[("primary", "6")]]
         entering = r["transition"][:, 1] * state[:, SLOT[("junior", "9")]]
-        share = np.nan_to_num(r["general_share"][:, 0], nan=1.0)
         new[:, SLOT[("senior_general", "10")]] = share * entering
         new[:, SLOT[("senior_vocational", "10")]] = (1 - share) * entering
-        out[:, :, j] = new
         state = new
     return out
