@@ -75,7 +75,8 @@ def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Sta
     rows = []
     if source == "schools":
         for school in schools.itertuples():
-            name = getattr(school, "school", "") or "schools.csv"
+            name = str(getattr(school, "school", "") or "")
+            name = name if name and name != "nan" else "schools.csv"
             rooms = _num(school, "classrooms")
             if np.isnan(rooms) and not np.isnan(_num(school, "classes")):
                 rooms = _num(school, "classes")  # classes in use stand in for classrooms

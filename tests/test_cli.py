@@ -88,3 +88,12 @@ def test_run_without_enrolment_reports_coverage(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no enrolment.csv" in result.output
     assert (tmp_path / "coverage.csv").is_file() and (tmp_path / "scheduler.json").is_file()
+    import json
+
+    import jsonschema
+
+    from forecast.export import SCHEMA_PATH
+
+    doc = json.loads((tmp_path / "scheduler.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert doc["records"] == []  # no enrolment, so no deficit can be claimed
