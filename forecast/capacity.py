@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import CapacitySettings
-from forecast.dataset import Dataset
+from forecast.dataset import Dataset, areas_below
 from forecast.levels import GRADES, LEVELS, split_group
 from forecast.standards import Standards
 
@@ -61,7 +61,7 @@ def build_capacity(dataset: Dataset, settings: CapacitySettings, standards: Stan
                               include_opened=settings.existing.source == "none")
     items = pd.DataFrame(existing + projects, columns=CONTRIBUTION_COLUMNS)
     years = np.arange(dataset.base_year, until + 1)
-    table = _by_year(items[items["level"].isin(LEVELS)], years, dataset.base_year)
+    table = _by_year(items[items["level"].isin(LEVELS)], years)
     return Capacity(items, table, _roll_up(table, dataset.areas), list(dict.fromkeys(notes)))
 
 
@@ -88,11 +88,13 @@ def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Sta
         utilisation = settings.existing.utilisation
         totals = dataset.level_totals()
         totals = totals[(totals["year"] == base) & totals["level"].isin(LEVELS)]
-        below = areas_below(dataset.areas)
+        # An area whose sub-areas have their own enrolment gets its seats from them.
+        pairs = _ancestry(dataset.areas)
+        pairs = pairs[pairs["ancestor"] != pairs["area"]]
+        covered = pairs.merge(totals[["area", "level"]], on="area")[["ancestor", "level"]]
+        covered = set(zip(covered["ancestor"], covered["level"], strict=True))
         for row in totals.itertuples():
-            has_lower = totals[(totals["level"] == row.level)
-                               & totals["area"].isin(below.get(row.area, []))]
-            if len(has_lower):  # the children's seats already cover this area
+            if (row.area, row.level) in covered:
                 continue
             seats = row.students / utilisation
             rows.append({"area": row.area, "level": row.level, "item": "existing",
@@ -176,46 +178,37 @@ def _num(row, column: str) -> float:
         return np.nan
 
 
-def _by_year(items: pd.DataFrame, years: np.ndarray, base_year: int) -> pd.DataFrame:
+def _by_year(items: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
     """Cumulative seats of each area and level in each year (a project counts from its
     opening year on)."""
     if items.empty:
         return pd.DataFrame(columns=CAPACITY_COLUMNS)
-    is_existing = items["method"].str.startswith("existing")
-    frames = []
-    for (area, level), part in items.groupby(["area", "level"], sort=True):
-        opened = part["open_year"].to_numpy()[:, None] <= years[None, :]
-        seats = np.nan_to_num(part["seats"].to_numpy())[:, None] * opened
-        rooms = np.nan_to_num(part["classrooms"].to_numpy())[:, None] * opened
-        existing = seats[is_existing.loc[part.index].to_numpy()].sum(axis=0)
-        frames.append(pd.DataFrame({
-            "area": area, "level": level, "year": years, "existing_seats": existing,
-            "added_seats": seats.sum(axis=0) - existing, "seats": seats.sum(axis=0),
-            "classrooms": rooms.sum(axis=0)}))
-    return pd.concat(frames, ignore_index=True)[CAPACITY_COLUMNS]
+    opened = items["open_year"].to_numpy()[:, None] <= years[None, :]  # [item, year]
+    seats = np.nan_to_num(items["seats"].to_numpy(dtype=float))[:, None] * opened
+    existing = items["method"].str.startswith("existing").to_numpy()[:, None] * seats
+    long = pd.DataFrame({
+        "area": np.repeat(items["area"].to_numpy(), len(years)),
+        "level": np.repeat(items["level"].to_numpy(), len(years)),
+        "year": np.tile(years, len(items)),
+        "existing_seats": existing.ravel(), "seats": seats.ravel(),
+        "classrooms": (np.nan_to_num(items["classrooms"].to_numpy(dtype=float))[:, None] * opened).ravel()})
+    table = long.groupby(["area", "level", "year"], as_index=False, sort=True).sum()
+    table["added_seats"] = table["seats"] - table["existing_seats"]
+    return table[CAPACITY_COLUMNS]
 
 
-def areas_below(areas: pd.DataFrame) -> dict[str, list[str]]:
-    """Every area below each area (children, grandchildren, ...)."""
-    parent = dict(zip(areas["area"], areas["parent"], strict=True))
-    below: dict[str, list[str]] = {}
-    for area in parent:
-        node = parent[area]
-        while node is not None and not pd.isna(node):
-            below.setdefault(node, []).append(area)
-            node = parent.get(node)
-    return below
+def _ancestry(areas: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (ancestor, area): every area with itself and with each area above it."""
+    pairs = [(a, a) for a in areas["area"]]
+    pairs += [(top, a) for top, below in areas_below(areas).items() for a in below]
+    return pd.DataFrame(pairs, columns=["ancestor", "area"])
 
 
 def _roll_up(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Each area's seats plus those of every area below it."""
     if table.empty:
         return table.copy()
-    below = areas_below(areas)
-    frames = []
-    for area in areas["area"]:
-        part = table[table["area"].isin([area, *below.get(area, [])])]
-        if len(part):
-            summed = part.groupby(["level", "year"], as_index=False)[CAPACITY_COLUMNS[3:]].sum()
-            frames.append(summed.assign(area=area))
-    return pd.concat(frames, ignore_index=True)[CAPACITY_COLUMNS]
+    joined = _ancestry(areas).merge(table, on="area")
+    summed = (joined.drop(columns="area").rename(columns={"ancestor": "area"})
+              .groupby(["area", "level", "year"], as_index=False, sort=True)[CAPACITY_COLUMNS[3:]].sum())
+    return summed[CAPACITY_COLUMNS]

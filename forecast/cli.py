@@ -6,6 +6,7 @@ are printed one per line and the command exits 1; no Python traceback reaches th
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -171,8 +172,6 @@ def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
         return pd.DataFrame(), {}
-    import json
-
     return result.shortfall, json.loads((out / "run.json").read_text(encoding="utf-8"))
 
 

@@ -420,3 +420,15 @@ def _ranges(years: list[int]) -> str:
             out.append(str(start) if start == prev else f"{start}-{prev}")
             start = cur
     return ", ".join(out)
+
+
+def areas_below(areas: pd.DataFrame) -> dict[str, list[str]]:
+    """Every area below each area (children, grandchildren, ...)."""
+    parent = dict(zip(areas["area"], areas["parent"], strict=True))
+    below: dict[str, list[str]] = {}
+    for area in parent:
+        node = parent[area]
+        while node is not None and not pd.isna(node):
+            below.setdefault(node, []).append(area)
+            node = parent.get(node)
+    return below

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__
-from forecast.capacity import Capacity, areas_below
-from forecast.dataset import Dataset
+from forecast.capacity import Capacity
+from forecast.dataset import Dataset, areas_below
 from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from forecast.standards import Standards
 
@@ -40,6 +40,7 @@ def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
             dataset: Dataset) -> list[dict]:
     """Scheduler records, most urgent first within each scenario."""
     below = areas_below(dataset.areas)
+    names = {a: ("" if pd.isna(n) else str(n)) for a, n in zip(dataset.areas["area"], dataset.areas["name"], strict=True)}
     demand_areas = set(zip(shortfall["area"], shortfall["level"], strict=True))
     out = []
     for (scenario, area, level), rows in shortfall.groupby(["scenario", "area", "level"], sort=False):
@@ -59,7 +60,7 @@ def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
         p_need = float(rows.loc[rows["year"] == need_year, "p_shortfall"].iloc[0])
         finer = any((a, level) in demand_areas for a in below.get(area, []))
         out.append({
-            "area": area, "area_name": _name(dataset, area), "level": level, "scenario": scenario,
+            "area": area, "area_name": names.get(area, ""), "level": level, "scenario": scenario,
             "detail": "aggregate" if finer else "finest",
             "first_deficit_year": int(mean_years.iloc[0]) if len(mean_years) else None,
             "first_risk_year": int(risk_years.iloc[0]),
@@ -134,9 +135,3 @@ def _planned(capacity: Capacity, areas: list[str], level: str) -> list[str]:
     part = items[items["area"].isin(areas) & (items["level"] == level)
                  & ~items["method"].str.startswith("existing")]
     return [f"{r.item} ({r.open_year}, {r.seats:,.0f} seats)" for r in part.itertuples()]
-
-
-def _name(dataset: Dataset, area: str) -> str:
-    names = dict(zip(dataset.areas["area"], dataset.areas["name"], strict=True))
-    name = names.get(area)
-    return "" if name is None or pd.isna(name) else str(name)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecast.buffers import BufferPool
 from forecast.config import ModelSettings, Scenario
-from forecast.dataset import Dataset
+from forecast.dataset import Dataset, areas_below
 from forecast.models.cohort import Block, GradeCohortFlow, LevelCohortFlow
 from forecast.uncertainty import summarise
 
@@ -150,13 +150,9 @@ def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.n
     """Ancestors of the modelled areas and a matrix [ancestor, modelled area] of 1 where the
     modelled area is a leaf below that ancestor (an area with modelled descendants is
     replaced by their sum: bottom-up)."""
-    parent = dict(zip(areas["area"], areas["parent"], strict=True))
-    below: dict[str, list[str]] = {}
-    for area in modelled:
-        node = parent.get(area)
-        while node is not None and not pd.isna(node):
-            below.setdefault(node, []).append(area)
-            node = parent.get(node)
+    known = set(modelled)
+    below = {top: [a for a in under if a in known] for top, under in areas_below(areas).items()}
+    below = {top: under for top, under in below.items() if under}
     names = sorted(below)
     index = {a: i for i, a in enumerate(modelled)}
     members = np.zeros((len(names), len(modelled)))

@@ -71,8 +71,10 @@ def _classes_needed(projections: pd.DataFrame, frame: pd.DataFrame, standards: S
     by_level = np.ceil(frame["demand_mean"] / frame["class_size_limit"] - 1e-9)
     if grades.empty:
         return by_level
-    limits = [standards.limit(lv, g) for lv, g in zip(grades["level"], grades["grade"], strict=True)]
-    classes = np.ceil(grades["mean"].to_numpy() / np.array(limits) - 1e-9)
+    pairs = grades[["level", "grade"]].drop_duplicates()
+    limit = {(lv, g): standards.limit(lv, g) for lv, g in zip(pairs["level"], pairs["grade"], strict=True)}
+    limits = pd.MultiIndex.from_frame(grades[["level", "grade"]]).map(limit).to_numpy(dtype=float)
+    classes = np.ceil(grades["mean"].to_numpy() / limits - 1e-9)
     summed = grades[key].assign(classes=classes).groupby(key, as_index=False)["classes"].sum()
     merged = frame[key].merge(summed, on=key, how="left")["classes"]
     return merged.fillna(by_level).to_numpy()
