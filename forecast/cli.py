@@ -95,7 +95,7 @@ def _load(config_path: str | None, data_dir: str | None):
     return config
 
 
-def _run(config, names, out: Path, draws=None, seed=None, until=None):
+def _run(config, names, out: Path, draws=None, seed=None, until=None, method=None):
     """Run the pipeline and write every output; input problems become InputError."""
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
@@ -106,9 +106,9 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None):
             with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
                                    show_pos=True) as bar:
                 result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
-                                      progress=lambda _name: bar.update(1))
+                                      method=method, progress=lambda _name: bar.update(1))
         else:
-            result = run_pipeline(config, names, draws=draws, seed=seed, until=until)
+            result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method)
     except (DatasetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
     return result, write_outputs(result, out, config)
@@ -122,7 +122,9 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None):
 @click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
 @click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
 @click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
-def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until) -> None:
+@click.option("--model", "method", type=click.Choice(["cohort", "auto"]), default=None,
+              help="cohort flow, or auto: the backtest-weighted ensemble (default: the config's).")
+def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, method) -> None:
     """Project enrolment for every area, level and year, with intervals, and compare it with
     the seats.
 
@@ -135,9 +137,11 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
 
     config = _load(config_path, data_dir)
     names = list(config.scenarios) if all_scenarios else list(scenario) or None
-    result, written = _run(config, names, Path(out_dir), draws, seed, until)
+    result, written = _run(config, names, Path(out_dir), draws, seed, until, method)
     for note in result.notes:
         click.echo(f"note: {note}")
+    if result.ensemble:
+        click.echo(_ensemble_lines(result.ensemble))
     if len(result.projections):
         click.echo(summary_table(result))
     if len(result.plan_check):
@@ -243,6 +247,79 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
     path = export.write(doc, out, fmt)
     click.echo(f"{len(recs)} record(s) with a seat need")
     click.echo(f"wrote {path}")
+
+
+def _ensemble_lines(record: dict) -> str:
+    if not record["levels"]:
+        return "auto: no level has enough backtest evidence; the cohort flow is used throughout"
+    lines = [f"auto: weights from the backtest at origins {record['origins'][0]}-{record['origins'][-1]}, "
+             f"{record['horizon']} years ahead"]
+    for level, part in record["levels"].items():
+        models = ", ".join(f"{m} {w:.2f}" for m, w in part["models"].items())
+        before, after = part["coverage_before"], part["coverage_after"]
+        cover = (f"; interval x{part['interval_factor']:.2f} (80 % coverage {before:.2f} -> {after:.2f})"
+                 if before is not None and after is not None else "")
+        lines.append(f"  {level}: {models}{cover}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@_config_options
+@click.option("--origins", default=None,
+              help="Origin years, first:last or a comma list (default: the config's, else the last ten).")
+@click.option("--horizon", type=click.IntRange(min=1), default=None, help="Years ahead (default: the config's, 5).")
+@click.option("--models", default=None, help="Comma list of models (default: every model and baseline).")
+@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+def backtest(config_path, data_dir, origins, horizon, models, out_dir) -> None:
+    """Rolling-origin backtest: fit every model on the data known at each origin, project
+    1..HORIZON years, compare with what was observed.
+
+    Writes OUT/backtest.csv (area, level, origin, year, horizon, model, forecast, p10, p90,
+    actual, error, ape) and OUT/accuracy.csv (model x level x horizon: MAPE, median APE,
+    bias, MASE, MAE relative to the last value, 80 % interval coverage, n), and prints MAPE
+    by level, model and years ahead.
+    """
+    import pandas as pd
+
+    from forecast.backtest import accuracy, format_accuracy, parse_origins, run_backtest
+    from forecast.dataset import load_dataset
+    from forecast.ensemble import build_ensemble, honest_auto
+    from forecast.io import atomic_write_csv
+    from forecast.models.registry import ALL
+    from forecast.validation import DatasetError
+
+    config = _load(config_path, data_dir)
+    settings = config.backtest
+    chosen = [m.strip() for m in models.split(",")] if models else settings.models
+    unknown = [m for m in chosen or [] if m not in ALL]
+    if unknown:
+        raise InputError(f"--models: unknown model(s) {', '.join(unknown)}; use {', '.join(ALL)}")
+    try:
+        dataset = load_dataset(config.dataset_path())
+        years = parse_origins(origins if origins is not None else settings.origins, dataset)
+        with click.progressbar(length=len(years), label="origins", file=sys.stderr) as bar:
+            test = run_backtest(dataset, years, horizon or settings.horizon, chosen, config.model,
+                                config.seed, settings.draws, progress=lambda _o: bar.update(1))
+    except (DatasetError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+    ensemble = build_ensemble(test)  # from every model, before the auto rows join the table
+    test.table = pd.concat([test.table, honest_auto(test)], ignore_index=True)
+    table = accuracy(test, dataset)
+    out = Path(out_dir)
+    atomic_write_csv(out / "backtest.csv", test.table, decimals=3)
+    atomic_write_csv(out / "accuracy.csv", table, decimals=3)
+    click.echo(f"{dataset.name}: origins {years[0]}-{years[-1]}, {test.horizon} years ahead, "
+               f"{len(test.table)} forecasts compared with observations")
+    click.echo(format_accuracy(table, models=chosen or ALL))
+    if test.skipped:
+        click.echo(f"{len(test.skipped)} model x series x origin refused for too short a history, e.g.:")
+        click.echo(f"  {test.skipped[0]}")
+    click.echo("auto = the ensemble built at each origin from the outcomes known then; "
+               "`forecast run --model auto` would now use:")
+    for note in ensemble.notes:
+        click.echo(f"  {note}")
+    click.echo(f"wrote {out / 'backtest.csv'}")
+    click.echo(f"wrote {out / 'accuracy.csv'}")
 
 
 @cli.group()

@@ -83,13 +83,40 @@ class Scenario(Strict):
 
 
 class ModelSettings(Strict):
-    """How ratios are estimated from history (see docs/methods.md)."""
+    """How ratios are estimated from history (see docs/methods.md), and which projection
+    the run reports: ``method: cohort`` (the cohort flow) or ``auto`` (the backtest-weighted
+    ensemble, see docs/accuracy.md). ``covariates``: indicators.csv series added to the
+    driver regression; ``pooled_features``: indicators given to the pooled ridge model."""
 
     ratio_method: Literal["mean", "ses"] = "mean"
     window: int = Field(default=3, ge=1)
     alpha: float = Field(default=0.4, gt=0, le=1)
     migration_window: int = Field(default=3, ge=2)
     migration_damping: float = Field(default=0.8, gt=0, le=1)
+    method: Literal["cohort", "auto"] = "cohort"
+    covariates: list[str] = Field(default_factory=list)
+    pooled_features: list[str] = Field(default_factory=list)
+
+
+class BacktestSettings(Strict):
+    """Rolling-origin backtest: ``origins`` as ``first:last`` (or a list of years; default:
+    the last ten years that have a later observation), ``horizon`` years ahead, ``models``
+    to compare (default: every model and baseline), ``draws`` for the cohort intervals."""
+
+    origins: str | list[int] | None = None
+    horizon: int = Field(default=5, ge=1)
+    models: list[str] | None = None
+    draws: int = Field(default=200, ge=1)
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, value):
+        from forecast.models.registry import ALL
+
+        unknown = [m for m in value or [] if m not in ALL]
+        if unknown:
+            raise ValueError(f"unknown model(s) {unknown}; use {list(ALL)}")
+        return value
 
 
 class ExistingSeats(Strict):
@@ -155,6 +182,7 @@ class RunConfig(Strict):
     seed: int = 1
     model: ModelSettings = Field(default_factory=ModelSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
+    backtest: BacktestSettings = Field(default_factory=BacktestSettings)
     scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"baseline": Scenario()})
     default_scenario: str = "baseline"
     source: Path | None = Field(default=None, exclude=True)

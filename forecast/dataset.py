@@ -120,11 +120,26 @@ class Dataset:
                 needs.append("a second observed year (migration is then assumed zero)")
             grade_note = "grade cohort flow: yes" if self.has_grades(level) else \
                 "grade cohort flow: no (needs grades in two consecutive years)"
-            reg = "regression: yes" if len(years) >= 8 else f"regression: no ({len(years)} years, needs 8)"
+            reg = _series_model_readiness(years)
             cohort = "level cohort flow: yes" if len(self.births) else "level cohort flow: no (births)"
             extra = f"; missing {', '.join(needs)}" if needs else ""
             out.append(f"{level}: {cohort}; {grade_note}; {reg}{extra}")
         return out
+
+
+def _series_model_readiness(years: list[int]) -> str:
+    """Which regression / time-series models a series of these observed years allows."""
+    from forecast.models.regression import DriverRegression
+    from forecast.models.smoothing import DampedETS
+
+    run = 1
+    for prev, cur in zip(years, years[1:], strict=False):
+        run = run + 1 if cur == prev + 1 else 1
+    parts = [f"regression: {'yes' if len(years) >= DriverRegression.min_history else 'no'} "
+             f"({len(years)} years, needs {DriverRegression.min_history})",
+             f"smoothing: {'yes' if run >= DampedETS.min_history else 'no'} "
+             f"({run} consecutive, needs {DampedETS.min_history})"]
+    return "; ".join(parts)
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -325,7 +340,7 @@ def _births_gap_problems(births: pd.DataFrame) -> list[Problem]:
         missing = sorted(set(range(years.min(), years.max() + 1)) - set(years))
         if missing:
             problems.append(Problem("births.csv", f"area '{area}' has gaps in its years: "
-                                    f"{_ranges(missing)} missing (cohort models need every birth year)",
+                                    f"{year_ranges(missing)} missing (cohort models need every birth year)",
                                     column="year"))
     return problems
 
@@ -357,13 +372,13 @@ def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame,
             continue
         if base_year in short:
             problems.append(Problem(
-                "births.csv", f"area '{area}' has no births for {_ranges(sorted(missing_in_base))}, "
+                "births.csv", f"area '{area}' has no births for {year_ranges(sorted(missing_in_base))}, "
                 f"needed to spread {level} enrolment of the base year {base_year} over its cohorts",
                 column="births"))
         else:
             problems.append(Problem(
-                "births.csv", f"area '{area}': births for {_ranges(sorted(missing_all))} are missing, "
-                f"so {level} enrolment of {_ranges(short)} cannot be spread over its cohorts; the "
+                "births.csv", f"area '{area}': births for {year_ranges(sorted(missing_all))} are missing, "
+                f"so {level} enrolment of {year_ranges(short)} cannot be spread over its cohorts; the "
                 "cohort model uses the later years only", column="births", severity="warning"))
     return problems
 
@@ -375,7 +390,7 @@ def _enrolment_gap_warnings(enrolment: pd.DataFrame) -> list[Problem]:
         years = sorted(part["year"])
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
         if missing:
-            problems.append(Problem("enrolment.csv", f"{area} {level}: years {_ranges(missing)} "
+            problems.append(Problem("enrolment.csv", f"{area} {level}: years {year_ranges(missing)} "
                                     "are not observed; models use the observed years only",
                                     column="year", severity="warning"))
     return problems
@@ -412,7 +427,7 @@ def _school_problems(schools: pd.DataFrame) -> list[Problem]:
                     spreadsheet_row(i), "seats") for i in np.flatnonzero((~has_size).to_numpy())]
 
 
-def _ranges(years: list[int]) -> str:
+def year_ranges(years: list[int]) -> str:
     """[2001, 2002, 2003, 2007] -> '2001-2003, 2007'."""
     out, start = [], years[0]
     for prev, cur in zip(years, years[1:] + [None], strict=True):

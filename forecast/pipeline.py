@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from forecast import __version__, export
+from forecast.backtest import Backtest, accuracy, parse_origins, run_backtest
 from forecast.capacity import Capacity, build_capacity
 from forecast.config import RunConfig
 from forecast.coverage import birth_driven_coverage
 from forecast.dataset import Dataset, load_dataset
+from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.io import atomic_write_csv, atomic_write_text
 from forecast.levels import LEVELS, split_group
 from forecast.projection import COLUMNS, CohortFlow
@@ -33,6 +35,9 @@ class RunResult:
     shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
     class_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ensemble: dict = field(default_factory=dict)
+    backtest: Backtest | None = None
+    accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
     scheduler: dict = field(default_factory=dict)
     run_id: str = ""
     inputs_id: str = ""
@@ -47,9 +52,11 @@ def standards_for(config: RunConfig) -> Standards:
 
 
 def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | None = None,
-        seed: int | None = None, until: int | None = None, progress=None) -> RunResult:
+        seed: int | None = None, until: int | None = None, method: str | None = None,
+        progress=None) -> RunResult:
     """Project every requested scenario of ``config`` (default: its default scenario) and
-    compare the demand with the seats."""
+    compare the demand with the seats. ``method``: ``cohort`` or ``auto`` (the
+    backtest-weighted ensemble; default: the config's ``model.method``)."""
     dataset = load_dataset(config.dataset_path())
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
@@ -64,7 +71,10 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
+    method = method or config.model.method
     frames, implied, notes = [], [], []
+    evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
+        else None
     if dataset.enrolment.empty:
         notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
                      "seat deficit is computed; coverage.csv shows what the planned seats cover "
@@ -72,8 +82,11 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     else:
         fitted = CohortFlow(config.model).fit(dataset)
         for name in names:
-            frames.append(fitted.project(until, config.scenarios[name], draws, seed,
-                                         scenario_name=name, seats=seats))
+            frame = fitted.project(until, config.scenarios[name], draws, seed,
+                                   scenario_name=name, seats=seats)
+            if evidence is not None:
+                frame = _with_ensemble(frame, evidence[0], dataset, config, name, until, seed, seats)
+            frames.append(frame)
             if len(fitted.implied_migration):
                 implied.append(fitted.implied_migration)
                 fitted.implied_migration = pd.DataFrame()
@@ -93,7 +106,43 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                      pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
                      all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
                      birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
-                     scheduler, run, inputs, notes)
+                     _ensemble_record(evidence), evidence[1] if evidence else None,
+                     evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes)
+
+
+def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[str]):
+    """Backtest the dataset with the config's settings and build the ensemble from it
+    (None, with a note, when the data allow no backtest: the cohort flow is then used)."""
+    b = config.backtest
+    try:
+        origins = parse_origins(b.origins, dataset)
+    except ValueError as exc:
+        notes.append(f"--model auto: no backtest possible ({exc}); the cohort flow is used")
+        return None
+    test = run_backtest(dataset, origins, b.horizon, b.models, config.model, seed, b.draws)
+    ensemble = build_ensemble(test)
+    notes += [f"--model auto, {line}" for line in ensemble.notes]
+    return ensemble, test, accuracy(test, dataset)
+
+
+def _with_ensemble(frame: pd.DataFrame, ensemble: Ensemble, dataset: Dataset, config: RunConfig,
+                   name: str, until: int, seed: int, seats: pd.Series | None) -> pd.DataFrame:
+    """The scenario's projection with each level total replaced by the ensemble."""
+    if ensemble.weights.empty:
+        return frame
+    cohort = frame[frame["grade"] == ""].merge(
+        dataset.level_totals()[["area", "level"]].drop_duplicates(), on=["area", "level"])
+    combined = ensemble.forecast(dataset, until, config.scenarios[name].births, config.model, seed,
+                                 config.backtest.draws, given={"cohort": cohort})
+    return apply_to_projection(frame, combined, dataset, name, seats)
+
+
+def _ensemble_record(evidence) -> dict:
+    if evidence is None:
+        return {}
+    ensemble, test, _ = evidence
+    return {"method": "auto", "origins": test.origins, "horizon": test.horizon,
+            "levels": ensemble.describe(), "notes": ensemble.notes}
 
 
 def inputs_id(config: RunConfig) -> str:
@@ -183,7 +232,9 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]
     tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
               ("implied_migration.csv", result.implied_migration, 4),
               ("shortfall.csv", result.shortfall, 3), ("class_size_check.csv", result.class_sizes, 2),
-              ("coverage.csv", result.coverage, 2)]
+              ("coverage.csv", result.coverage, 2), ("accuracy.csv", result.accuracy, 3)]
+    if result.backtest is not None:
+        tables.append(("backtest.csv", result.backtest.table, 3))
     if result.capacity is not None:
         tables += [("capacity.csv", result.capacity.rolled, 1),
                    ("capacity_items.csv", result.capacity.items, 1)]
@@ -200,6 +251,7 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]
             "dataset": str(result.dataset.name), "base_year": result.dataset.base_year,
             "config_file": str(config.source) if config.source else None,
             "config": config.model_dump(mode="json"), "assumptions": result.assumptions,
+            "projection_method": result.ensemble.get("method", "cohort"), "ensemble": result.ensemble,
             "notes": result.notes}
     path = out / "run.json"
     atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
