@@ -124,13 +124,18 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
 @click.option("--model", "method", type=click.Choice(["cohort", "auto"]), default=None,
               help="cohort flow, or auto: the backtest-weighted ensemble (default: the config's).")
-def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, method) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report's labels (report.xlsx, plots, report.html).")
+@click.option("--no-report", is_flag=True, help="Skip report.xlsx, plots/ and report.html.")
+def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, method,
+        lang, no_report) -> None:
     """Project enrolment for every area, level and year, with intervals, and compare it with
     the seats.
 
     Writes OUT/projections.csv (area, level, grade, year, scenario, model, mean, p10, p50,
     p90), shortfall.csv, capacity.csv, capacity_items.csv, scheduler.json, plan_check.csv
-    when the dataset has targets, and run.json.
+    when the dataset has targets, run.json, and the report: report.xlsx, plots/*.png and
+    report.html.
     """
     from forecast.pipeline import summary_table
     from forecast.shortfall import format_table, worst
@@ -157,7 +162,36 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
         for row in result.coverage.itertuples():
             click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
                        f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
+    if not no_report and len(result.projections):
+        written += _write_report(Path(out_dir), lang, result.dataset)
     for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _write_report(out: Path, lang: str, dataset=None) -> list[Path]:
+    from forecast.report import read_outputs, write_report
+
+    paths, notes = write_report(read_outputs(out, dataset), lang)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    return paths
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with a run's outputs.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the labels.")
+def report(out_dir, lang) -> None:
+    """Rebuild the report of the run in OUT: report.xlsx (summary, projections, shortfall,
+    plan check, assumptions, sources, accuracy), plots/*.png and a self-contained
+    report.html. Accuracy comes from OUT/accuracy.csv when a backtest wrote one there."""
+    from forecast.report.inputs import ReportError
+
+    try:
+        paths = _write_report(Path(out_dir), lang)
+    except ReportError as exc:
+        raise InputError(str(exc)) from exc
+    for path in paths:
         click.echo(f"wrote {path}")
 
 

@@ -1,0 +1,83 @@
+"""Read a run's output folder into one object the workbook, charts and page share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.dataset import Dataset
+
+
+class ReportError(ValueError):
+    """The folder lacks what a report needs; the message says what to run."""
+
+
+@dataclass
+class ReportInputs:
+    folder: Path
+    meta: dict
+    projections: pd.DataFrame
+    shortfall: pd.DataFrame = field(default_factory=pd.DataFrame)
+    plan_check: pd.DataFrame = field(default_factory=pd.DataFrame)
+    capacity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # area, level, year, students
+    area_names: dict[str, str] = field(default_factory=dict)
+    top_areas: list[str] = field(default_factory=list)
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """Level-total projection rows."""
+        return self.projections[self.projections["grade"] == ""]
+
+    def area_label(self, area: str) -> str:
+        name = self.area_names.get(area)
+        return f"{name} ({area})" if name and name != area else area
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else pd.DataFrame()
+
+
+def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportInputs:
+    """The run's tables in ``folder``; observed history from ``dataset`` (else from the
+    dataset named in run.json, when it can still be found)."""
+    folder = Path(folder)
+    record, table = folder / "run.json", folder / "projections.csv"
+    if not (record.is_file() and table.is_file()):
+        raise ReportError(f"{folder}: no run outputs (run.json, projections.csv); run "
+                          f"`forecast run --out {folder}` first")
+    meta = json.loads(record.read_text(encoding="utf-8"))
+    projections = pd.read_csv(table, keep_default_na=False, na_values=[""], dtype={"grade": str})
+    projections["grade"] = projections["grade"].fillna("")
+    if dataset is None:
+        dataset = _dataset_of(meta)
+    history, names, tops = pd.DataFrame(), {}, []
+    if dataset is not None:
+        history = dataset.level_totals()
+        history = history[history["year"] <= dataset.base_year]
+        tops = dataset.areas.loc[dataset.areas["parent"].isna(), "area"].tolist()
+        if "name" in dataset.areas:
+            names = {a: str(n) for a, n in zip(dataset.areas["area"], dataset.areas["name"], strict=True)
+                     if isinstance(n, str) and n}
+    return ReportInputs(folder, meta, projections, _read(folder / "shortfall.csv"),
+                        _read(folder / "plan_check.csv"), _read(folder / "capacity.csv"),
+                        _read(folder / "accuracy.csv"), history, names, tops)
+
+
+def _dataset_of(meta: dict) -> Dataset | None:
+    """The run's dataset, found again from run.json; None when it has moved."""
+    from forecast.config import ConfigError, RunConfig
+    from forecast.dataset import load_dataset
+    from forecast.validation import DatasetError
+
+    try:
+        config = RunConfig.model_validate(meta.get("config") or {})
+        if meta.get("config_file"):
+            config = config.model_copy(update={"source": Path(meta["config_file"])})
+        return load_dataset(config.dataset_path())
+    except (ConfigError, DatasetError, ValueError, OSError):
+        return None

@@ -1,0 +1,161 @@
+"""The run's charts (``DIR/plots/*.png``), drawn with matplotlib.
+
+* ``fan_<area>_<level>.png``: observed enrolment, the projected mean of each scenario, the
+  P10-P90 band of the first scenario and the plan's targets, for each top-level area.
+* ``seats_<area>_<level>.png``: demand (mean and P90) against seats by year, for the
+  top-level areas and the area-levels with the largest deficits.
+* ``shortfall_heatmap.png``: the P90 seat deficit by area-level (rows) and year (columns).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from forecast.io import atomic_write_with  # noqa: E402
+from forecast.labels import level as level_name  # noqa: E402
+from forecast.labels import text  # noqa: E402
+from forecast.levels import LEVELS  # noqa: E402
+from forecast.report.fonts import cjk_font  # noqa: E402
+from forecast.report.inputs import ReportInputs  # noqa: E402
+
+BAND = "#9ecae1"  # the P10-P90 band; tests look for it in screenshots
+MEAN = "#08519c"
+SEATS = "#31a354"
+MAX_SEAT_CHARTS = 12
+MAX_HEATMAP_ROWS = 40
+
+
+def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[list[Path], list[str]]:
+    """Draw every chart into ``folder``; returns the files and notes (e.g. no CJK font)."""
+    notes = []
+    font = cjk_font()
+    if font is None and lang == "zh":
+        notes.append("no font covering Chinese was found: charts use English labels")
+        lang = "en"
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    written = []
+    with plt.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100}):
+        written += _fan_charts(inputs, folder, lang)
+        written += _seat_charts(inputs, folder, lang)
+        heat = _heatmap(inputs, folder, lang)
+        if heat:
+            written.append(heat)
+    return written, notes
+
+
+def _save(fig, path: Path) -> Path:
+    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+    plt.close(fig)
+    return path
+
+
+def _slug(value: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", value).strip("_") or "area"
+
+
+def _roots(inputs: ReportInputs) -> list[str]:
+    """Top-level areas that were projected (the district, the city); else the first area."""
+    areas = list(dict.fromkeys(inputs.totals["area"]))
+    tops = [a for a in areas if a in set(inputs.top_areas)]
+    return tops or areas[:1]
+
+
+def _levels(frame: pd.DataFrame) -> list[str]:
+    return [lv for lv in LEVELS if lv in set(frame["level"])]
+
+
+def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
+    totals = inputs.totals
+    if totals.empty:
+        return []
+    scenarios = list(dict.fromkeys(totals["scenario"]))
+    out = []
+    for area in _roots(inputs):
+        for lv in _levels(totals[totals["area"] == area]):
+            fig, ax = plt.subplots(figsize=(7, 4))
+            past = inputs.history[(inputs.history["area"] == area) & (inputs.history["level"] == lv)] \
+                if len(inputs.history) else pd.DataFrame()
+            if len(past):
+                ax.plot(past["year"], past["students"], "o-", color="black", label=text("history", lang))
+            for i, scenario in enumerate(scenarios):
+                part = totals[(totals["area"] == area) & (totals["level"] == lv)
+                              & (totals["scenario"] == scenario)].sort_values("year")
+                if part.empty:
+                    continue
+                if i == 0:
+                    ax.fill_between(part["year"], part["p10"], part["p90"], color=BAND,
+                                    label=f"{text('interval', lang)} ({scenario})")
+                ax.plot(part["year"], part["mean"], "-", color=MEAN if i == 0 else None,
+                        lw=2 if i == 0 else 1.2, label=scenario)
+            plan = inputs.plan_check
+            if len(plan):
+                targets = plan[(plan["area"] == area) & (plan["level"] == lv)].drop_duplicates("year")
+                if len(targets):
+                    ax.scatter(targets["year"], targets["plan_target"], marker="*", s=160, color="#d62728",
+                               zorder=5, label=text("plan_target", lang))
+            ax.set_title(text("fan_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
+            ax.set_ylabel(text("students", lang))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.legend(fontsize=8, loc="best")
+            ax.grid(alpha=0.3)
+            out.append(_save(fig, folder / f"fan_{_slug(area)}_{lv}.png"))
+    return out
+
+
+def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
+    table = inputs.shortfall
+    if table.empty:
+        return []
+    first = table["scenario"].iloc[0]
+    table = table[table["scenario"] == first]
+    worst = (table.groupby(["area", "level"])["deficit_seats_p90"].max().sort_values(ascending=False))
+    chosen = [k for k in worst.index if k[0] in _roots(inputs)]
+    chosen += [k for k in worst.index if k not in chosen][: max(0, MAX_SEAT_CHARTS - len(chosen))]
+    out = []
+    for area, lv in chosen:
+        part = table[(table["area"] == area) & (table["level"] == lv)].sort_values("year")
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(part["year"], part["demand_mean"], "-o", color=MEAN, label=f"{text('students', lang)} (mean)")
+        ax.plot(part["year"], part["demand_p90"], "--", color=MEAN, label=f"{text('students', lang)} (P90)")
+        ax.step(part["year"], part["seats"], where="mid", color=SEATS, lw=2, label="seats" if lang == "en" else "学位数")
+        short = part["demand_p90"] > part["seats"]
+        ax.fill_between(part["year"], part["seats"], part["demand_p90"], where=short, color="#fcbba1",
+                        step="mid", alpha=0.8)
+        ax.set_title(text("seats_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        out.append(_save(fig, folder / f"seats_{_slug(area)}_{lv}.png"))
+    return out
+
+
+def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
+    table = inputs.shortfall
+    if table.empty:
+        return None
+    table = table[table["scenario"] == table["scenario"].iloc[0]]
+    grid = table.pivot_table(index=["area", "level"], columns="year", values="deficit_seats_p90", aggfunc="max")
+    grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:MAX_HEATMAP_ROWS]]
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
+    ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
+    ax.set_yticks(range(len(grid)), [f"{inputs.area_label(a)} · {level_name(lv, lang)}" for a, lv in grid.index])
+    values = grid.to_numpy(dtype=float)
+    top = np.nanmax(values) if np.isfinite(values).any() else 0
+    for (i, j), value in np.ndenumerate(values):
+        if value > 0:  # white on the dark cells
+            ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if value > 0.6 * top else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(text("heatmap_title", lang))
+    return _save(fig, folder / "shortfall_heatmap.png")
