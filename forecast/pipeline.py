@@ -19,6 +19,7 @@ from forecast.dataset import Dataset, load_dataset
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.io import atomic_write_csv, atomic_write_text
 from forecast.levels import LEVELS, split_group
+from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
 from forecast.shortfall import class_size_check, compare
 from forecast.standards import Standards, load_standards, with_overrides
@@ -130,8 +131,7 @@ def _with_ensemble(frame: pd.DataFrame, ensemble: Ensemble, dataset: Dataset, co
     """The scenario's projection with each level total replaced by the ensemble."""
     if ensemble.weights.empty:
         return frame
-    cohort = frame[frame["grade"] == ""].merge(
-        dataset.level_totals()[["area", "level"]].drop_duplicates(), on=["area", "level"])
+    cohort = own_series_totals(frame, dataset)
     combined = ensemble.forecast(dataset, until, config.scenarios[name].births, config.model, seed,
                                  config.backtest.draws, given={"cohort": cohort})
     return apply_to_projection(frame, combined, dataset, name, seats)

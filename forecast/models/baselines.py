@@ -30,7 +30,6 @@ def _output(future: pd.DataFrame, mean: np.ndarray, log_sd: float, origin: int) 
 @dataclass
 class LastValue(SeriesModel):
     name: ClassVar[str] = "last_value"
-    min_history: ClassVar[int] = 1
     uses_births: ClassVar[bool] = False
 
     def forecast_series(self, history: pd.DataFrame, future: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +55,6 @@ class _RatioBaseline(SeriesModel):
 class RatioMean(_RatioBaseline):
     window: int = 3
     name: ClassVar[str] = "ratio_mean"
-    min_history: ClassVar[int] = 1
 
     def central(self, ratio: np.ndarray) -> float:
         return float(ratio[-self.window:].mean())
@@ -66,7 +64,6 @@ class RatioMean(_RatioBaseline):
 class RatioSES(_RatioBaseline):
     alpha: float = 0.4
     name: ClassVar[str] = "ratio_ses"
-    min_history: ClassVar[int] = 1
 
     def central(self, ratio: np.ndarray) -> float:
         level = ratio[0]

@@ -48,9 +48,7 @@ class PooledRidge:
     def forecast(self, dataset: Dataset, until: int, births: BirthsScenario | None = None) -> Forecast:
         """Fit on every area's history at once; forecast each series whose last two years
         are observed. ``TooShortError`` when the panel gives too few training pairs."""
-        history, future = level_panel(dataset, until)
-        if births is not None:  # the scenario's births change only the future cohorts
-            future = level_panel(dataset, until, births)[1]
+        history, future = level_panel(dataset, until, births)
         horizon = until - dataset.base_year
         panel = self._ratio_panel(pd.concat([history, future], ignore_index=True))
         pairs = self._pairs(panel, horizon, dataset.base_year)

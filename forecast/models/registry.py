@@ -44,9 +44,15 @@ class CohortTotals:
                 until, scenario, draws=self.draws, seed=self.seed)
         except ValueError as exc:
             return Forecast(pd.DataFrame(columns=FORECAST_COLUMNS), [f"cohort: {exc}"])
-        observed = dataset.level_totals()[["area", "level"]].drop_duplicates()
-        frame = frame[frame["grade"] == ""].merge(observed, on=["area", "level"])
+        frame = own_series_totals(frame, dataset)
         return Forecast(frame.assign(model=self.name)[FORECAST_COLUMNS].reset_index(drop=True))
+
+
+def own_series_totals(projection: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The level-total rows of a projection for the area x levels with observed enrolment
+    (the series the other models forecast; parents summed from children are left out)."""
+    observed = dataset.level_totals()[["area", "level"]].drop_duplicates()
+    return projection[projection["grade"] == ""].merge(observed, on=["area", "level"])
 
 
 def build(name: str, dataset: Dataset, settings: ModelSettings | None = None, seed: int = 1,

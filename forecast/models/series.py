@@ -45,7 +45,9 @@ def level_panel(dataset: Dataset, until: int,
                 births: BirthsScenario | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """History (area, level, year, students, cohort) up to the base year and future
     (area, level, year, cohort) for base year + 1 .. until, for every area x level with
-    observed totals. Births after the last observed year follow ``births`` (held by default)."""
+    observed totals. The history's cohorts are the observed births; the future's follow
+    ``births`` (held at the last observed value by default), so a scenario changes what is
+    projected, never what a model is fitted to."""
     totals = dataset.level_totals()
     totals = totals[(totals["year"] <= dataset.base_year) & (totals["students"] > 0)]
     if totals.empty:
@@ -53,19 +55,25 @@ def level_panel(dataset: Dataset, until: int,
         return empty, empty.drop(columns="students")
     areas = sorted(totals["area"].unique())
     first = int(totals["year"].min()) - 17
-    schedule = BirthSchedule(dataset.births, areas, first, max(until, dataset.base_year), births)
-    years = np.arange(int(totals["year"].min()), until + 1)
+    last = max(until, dataset.base_year)
+    past = _cohorts(BirthSchedule(dataset.births, areas, first, last), totals,
+                    np.arange(int(totals["year"].min()), dataset.base_year + 1))
+    ahead = _cohorts(BirthSchedule(dataset.births, areas, first, last, births), totals,
+                     np.arange(dataset.base_year + 1, until + 1))
+    history = totals.merge(past, on=["area", "level", "year"], how="left")
+    future = ahead.merge(history[["area", "level"]].drop_duplicates(), on=["area", "level"])
+    return history.reset_index(drop=True), future.reset_index(drop=True)
+
+
+def _cohorts(schedule: BirthSchedule, totals: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    """Births of each level's cohorts (area, level, year, cohort); NaN where unknown."""
     rows = []
     for level in totals["level"].unique():
-        idx = np.array([[schedule.index(t - a) for a in ages(level)] for t in years])
-        cohort = schedule.central[:, idx].sum(axis=2)  # [area, year]; NaN where births unknown
-        rows.append(pd.DataFrame({"area": np.repeat(areas, len(years)), "level": level,
-                                  "year": np.tile(years, len(areas)), "cohort": cohort.reshape(-1)}))
-    cohorts = pd.concat(rows, ignore_index=True)
-    history = totals.merge(cohorts, on=["area", "level", "year"], how="left")
-    observed = history[["area", "level"]].drop_duplicates()
-    future = cohorts[cohorts["year"] > dataset.base_year].merge(observed, on=["area", "level"])
-    return history.reset_index(drop=True), future.reset_index(drop=True)
+        idx = np.array([[schedule.index(t - a) for a in ages(level)] for t in years]).reshape(len(years), -1)
+        cohort = schedule.central[:, idx].sum(axis=2)  # [area, year]
+        rows.append(pd.DataFrame({"area": np.repeat(schedule.areas, len(years)), "level": level,
+                                  "year": np.tile(years, len(schedule.areas)), "cohort": cohort.reshape(-1)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 class SeriesModel:

@@ -70,7 +70,7 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
 
 def _dataset_of(meta: dict) -> Dataset | None:
     """The run's dataset, found again from run.json; None when it has moved."""
-    from forecast.config import ConfigError, RunConfig
+    from forecast.config import RunConfig
     from forecast.dataset import load_dataset
     from forecast.validation import DatasetError
 
@@ -79,5 +79,5 @@ def _dataset_of(meta: dict) -> Dataset | None:
         if meta.get("config_file"):
             config = config.model_copy(update={"source": Path(meta["config_file"])})
         return load_dataset(config.dataset_path())
-    except (ConfigError, DatasetError, ValueError, OSError):
+    except (DatasetError, ValueError, OSError):  # ConfigError is a ValueError
         return None

@@ -13,18 +13,17 @@ import re
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-matplotlib.use("Agg")  # files only, no screen
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from forecast.io import atomic_write_with  # noqa: E402
-from forecast.labels import level as level_name  # noqa: E402
-from forecast.labels import text  # noqa: E402
-from forecast.levels import LEVELS  # noqa: E402
-from forecast.report.fonts import cjk_font  # noqa: E402
-from forecast.report.inputs import ReportInputs  # noqa: E402
+from forecast.io import atomic_write_with
+from forecast.labels import column, text
+from forecast.labels import level as level_name
+from forecast.levels import LEVELS
+from forecast.report.fonts import cjk_font
+from forecast.report.inputs import ReportInputs
 
 BAND = "#9ecae1"  # the P10-P90 band; tests look for it in screenshots
 MEAN = "#08519c"
@@ -42,7 +41,7 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
         lang = "en"
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     written = []
-    with plt.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100}):
+    with matplotlib.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100}):
         written += _fan_charts(inputs, folder, lang)
         written += _seat_charts(inputs, folder, lang)
         heat = _heatmap(inputs, folder, lang)
@@ -51,10 +50,23 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
     return written, notes
 
 
-def _save(fig, path: Path) -> Path:
+def _axes(size: tuple[float, float]):
+    """A figure and its axes; plain Figure objects need no GUI backend and no closing."""
+    fig = Figure(figsize=size)
+    return fig, fig.subplots()
+
+
+def _save(fig: Figure, path: Path) -> Path:
     atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
-    plt.close(fig)
     return path
+
+
+def _style(ax, title: str) -> None:
+    ax.set_title(title)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, loc="best")
+    ax.grid(alpha=0.3)
 
 
 def _slug(value: str) -> str:
@@ -80,7 +92,7 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     out = []
     for area in _roots(inputs):
         for lv in _levels(totals[totals["area"] == area]):
-            fig, ax = plt.subplots(figsize=(7, 4))
+            fig, ax = _axes((7, 4))
             past = inputs.history[(inputs.history["area"] == area) & (inputs.history["level"] == lv)] \
                 if len(inputs.history) else pd.DataFrame()
             if len(past):
@@ -101,12 +113,8 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
                 if len(targets):
                     ax.scatter(targets["year"], targets["plan_target"], marker="*", s=160, color="#d62728",
                                zorder=5, label=text("plan_target", lang))
-            ax.set_title(text("fan_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
             ax.set_ylabel(text("students", lang))
-            ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-            ax.legend(fontsize=8, loc="best")
-            ax.grid(alpha=0.3)
+            _style(ax, text("fan_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
             out.append(_save(fig, folder / f"fan_{_slug(area)}_{lv}.png"))
     return out
 
@@ -123,18 +131,14 @@ def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     out = []
     for area, lv in chosen:
         part = table[(table["area"] == area) & (table["level"] == lv)].sort_values("year")
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = _axes((7, 4))
         ax.plot(part["year"], part["demand_mean"], "-o", color=MEAN, label=f"{text('students', lang)} (mean)")
         ax.plot(part["year"], part["demand_p90"], "--", color=MEAN, label=f"{text('students', lang)} (P90)")
-        ax.step(part["year"], part["seats"], where="mid", color=SEATS, lw=2, label="seats" if lang == "en" else "学位数")
-        short = part["demand_p90"] > part["seats"]
-        ax.fill_between(part["year"], part["seats"], part["demand_p90"], where=short, color="#fcbba1",
-                        step="mid", alpha=0.8)
-        ax.set_title(text("seats_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
+        ax.plot(part["year"], part["seats"], "-s", color=SEATS, lw=2, label=column("seats", lang))
+        short = (part["demand_p90"] > part["seats"]).to_numpy()
+        ax.fill_between(part["year"], part["seats"], part["demand_p90"], where=short, interpolate=True,
+                        color="#fcbba1", alpha=0.8)  # the P90 gap
+        _style(ax, text("seats_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
         out.append(_save(fig, folder / f"seats_{_slug(area)}_{lv}.png"))
     return out
 
@@ -146,7 +150,7 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
     table = table[table["scenario"] == table["scenario"].iloc[0]]
     grid = table.pivot_table(index=["area", "level"], columns="year", values="deficit_seats_p90", aggfunc="max")
     grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:MAX_HEATMAP_ROWS]]
-    fig, ax = plt.subplots(figsize=(max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
+    fig, ax = _axes((max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
     ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
     ax.set_yticks(range(len(grid)), [f"{inputs.area_label(a)} · {level_name(lv, lang)}" for a, lv in grid.index])

@@ -46,8 +46,6 @@ def summary_frame(inputs: ReportInputs, lang: str) -> pd.DataFrame:
             (text("run_id", lang), meta.get("run_id")), (text("generated", lang), __version__)]
     last = inputs.totals[inputs.totals["year"] == inputs.totals["year"].max()]
     for r in last.itertuples():
-        if inputs.projections.empty:
-            break
         rows.append((f"{inputs.area_label(r.area)} {level(r.level, lang)} {r.year} ({r.scenario})",
                      f"{r.mean:,.0f} ({r.p10:,.0f}-{r.p90:,.0f})"))
     return pd.DataFrame(rows, columns=[column("item", lang), column("value", lang)])
