@@ -49,9 +49,28 @@ def validate(path: str) -> None:
             click.echo(f"  warning: {problem}", err=True)
         sys.exit(1)
     click.echo(dataset.summary())
+    _readiness(dataset)
     for problem in warnings:
         click.echo(f"  warning: {problem}")
     click.echo("ok: the dataset is valid")
+
+
+def _readiness(dataset) -> None:
+    """What the models can do with the dataset, and how each entry grade will be projected."""
+    from forecast.models.readiness import entry_lines, entry_plan, model_readiness
+
+    click.echo("  models:")
+    for line in model_readiness(dataset):
+        click.echo(f"    {line}")
+    if len(dataset.enrolment):
+        try:
+            methods, refusals = entry_plan(dataset)
+        except ValueError as exc:
+            click.echo(f"  entry: cannot be planned: {exc}")
+            return
+        click.echo("  entry grades (how each area's youngest grades are projected):")
+        for line in entry_lines(methods, refusals):
+            click.echo(f"    {line}")
 
 
 def _dataset_folder(path: str) -> Path:

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from forecast.levels import LEVELS
+from forecast.system import SchoolSystem
 
 
 class Strict(BaseModel):
@@ -65,10 +65,9 @@ class HousingScenario(Strict):
 
     @field_validator("pupils_per_dwelling")
     @classmethod
-    def _levels(cls, value):
-        unknown = set(value) - set(LEVELS)
-        if unknown:
-            raise ValueError(f"unknown level(s) {sorted(unknown)}; use {list(LEVELS)}")
+    def _non_negative(cls, value):
+        if any(v < 0 for v in value.values()):
+            raise ValueError("pupils per dwelling must not be negative")
         return value
 
 
@@ -76,7 +75,8 @@ class Scenario(Strict):
     description: str = ""
     births: BirthsScenario = Field(default_factory=BirthsScenario)
     migration: MigrationScenario = Field(default_factory=MigrationScenario)
-    transition: dict[Literal["junior", "senior"], float] = Field(default_factory=dict)
+    # transition rate by level (or track group such as senior) entered from the level below
+    transition: dict[str, float] = Field(default_factory=dict)
     general_share: float | None = Field(default=None, ge=0, le=1)
     housing: HousingScenario | None = None
     solve_migration_for_targets: bool = False
@@ -93,6 +93,8 @@ class ModelSettings(Strict):
     alpha: float = Field(default=0.4, gt=0, le=1)
     migration_window: int = Field(default=3, ge=2)
     migration_damping: float = Field(default=0.8, gt=0, le=1)
+    entry_window: int = Field(default=3, ge=1)
+    entry_damping: float = Field(default=0.5, ge=0, le=1)
     method: Literal["cohort", "auto"] = "cohort"
     covariates: list[str] = Field(default_factory=list)
     pooled_features: list[str] = Field(default_factory=list)
@@ -154,10 +156,7 @@ class CapacitySettings(Strict):
 
     @field_validator("class_size", "m2_per_seat", "school_classes", "lead_time_years")
     @classmethod
-    def _known_levels(cls, value):
-        from forecast.standards import check_levels
-
-        check_levels(value, "keys")
+    def _positive(cls, value):
         if any(v <= 0 for v in value.values()):
             raise ValueError("values must be positive")
         return value
@@ -165,7 +164,7 @@ class CapacitySettings(Strict):
     @field_validator("mixed_school_shares")
     @classmethod
     def _shares(cls, value):
-        from forecast.levels import split_group
+        from forecast.system import split_group
 
         for group, shares in value.items():
             if set(shares) != set(split_group(group)):
@@ -223,3 +222,32 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{file}, key default_scenario: '{config.default_scenario}' is not "
                           f"one of the scenarios ({', '.join(config.scenarios)})")
     return config.model_copy(update={"source": file})
+
+
+def level_key_problems(config: RunConfig, system: SchoolSystem) -> list[str]:
+    """Config keys naming levels the dataset's school system does not have (checked once the
+    dataset is known, since the config may serve datasets of other systems). Each line names
+    the config file and the key."""
+    where = str(config.source) if config.source else "config"
+    known = set(system.level_names)
+    problems = []
+    c = config.capacity
+    for block, keys in (("class_size", c.class_size), ("m2_per_seat", c.m2_per_seat),
+                        ("school_classes", c.school_classes), ("lead_time_years", c.lead_time_years)):
+        for key in keys:
+            level, _, grade = key.partition(".")
+            if level not in known:
+                problems.append(f"{where}, key capacity.{block}.{key}: '{level}' is not a level of "
+                                f"the {system.name} school system ({', '.join(system.level_names)})")
+            elif grade and grade not in system.grades(level):
+                problems.append(f"{where}, key capacity.{block}.{key}: grade '{grade}' is not a grade "
+                                f"of {level} ({', '.join(system.grades(level))})")
+    for name, scenario in config.scenarios.items():
+        for area_levels in scenario.migration.net_movers.values():
+            problems += [f"{where}, key scenarios.{name}.migration.net_movers: '{lv}' is not a level "
+                         f"of the {system.name} school system" for lv in area_levels if lv not in known]
+        if scenario.housing:
+            problems += [f"{where}, key scenarios.{name}.housing.pupils_per_dwelling.{lv}: not a level "
+                         f"of the {system.name} school system" for lv in scenario.housing.pupils_per_dwelling
+                         if lv not in known]
+    return problems

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from forecast.levels import GRADES, LEVELS, ages
+from forecast.system import DEFAULT, SchoolSystem, SchoolSystemError, from_declaration
 from forecast.validation import (
     TABLES,
     UNIT_FACTORS,
@@ -25,9 +25,11 @@ from forecast.validation import (
     Problem,
     read_table,
     spreadsheet_row,
+    table_specs,
 )
 
-OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions")
+OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions",
+                   "feeders", "classes")
 SIZE_COLUMNS = ("seats", "classrooms", "floor_area_m2")
 GRADE_TOLERANCE = 0.01  # grades may differ from a stated level total by 1 % (rounding)
 
@@ -45,6 +47,7 @@ class Dataset:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # optional tables by name
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    system: SchoolSystem = DEFAULT  # the grade system the dataset declares
 
     def table(self, name: str) -> pd.DataFrame:
         """An optional table, or an empty frame with its required columns."""
@@ -78,6 +81,7 @@ class Dataset:
         lines = [f"dataset {self.name} ({self.path})"]
         lines.append(f"  areas: {len(self.areas)} ({', '.join(self.areas['area'][:8])}"
                      f"{', ...' if len(self.areas) > 8 else ''}); base year {self.base_year}")
+        lines.append(f"  school system: {self.system.describe()}")
         if len(self.births):
             lines.append(f"  births: {self.births.year.min()}-{self.births.year.max()}"
                          + ("  (proxy cohort index, see dataset.yaml)" if self.meta.get("births_proxy") else ""))
@@ -87,7 +91,8 @@ class Dataset:
             lines.append("  enrolment (persons):")
             pivot = totals.pivot_table(index=["area", "level"], columns="year", values="students",
                                        aggfunc="sum")
-            for (area, level), row in pivot.iterrows():
+            shown_rows = 12
+            for (area, level), row in pivot.head(shown_rows).iterrows():
                 observed = row.dropna()
                 shown = observed if len(observed) <= 4 else observed.iloc[[0, 1, -2, -1]]
                 cells = ", ".join(f"{int(y)}: {v:,.0f}" for y, v in shown.items())
@@ -95,51 +100,14 @@ class Dataset:
                     cells = cells.replace(f", {int(shown.index[2])}:", f", ... ({len(observed)} years), "
                                           f"{int(shown.index[2])}:", 1)
                 lines.append(f"    {area:12s} {level:18s} {cells}")
+            if len(pivot) > shown_rows:
+                lines.append(f"    ... and {len(pivot) - shown_rows:,} more area x level series")
         else:
             lines.append("  enrolment: none")
         for name in OPTIONAL_TABLES:
             if name in self.tables:
                 lines.append(f"  {name}: {len(self.tables[name])} rows")
-        lines.append("  models:")
-        lines += [f"    {line}" for line in self.model_readiness()]
         return "\n".join(lines)
-
-    def model_readiness(self) -> list[str]:
-        """Which projection models can run on this dataset, and what is missing for the rest."""
-        totals = self.level_totals()
-        out = []
-        if totals.empty:
-            return ["no enrolment: nothing can be projected (add enrolment.csv)"]
-        levels = [lv for lv in LEVELS if lv in set(totals.level)]
-        for level in levels:
-            years = sorted(totals[totals.level == level].year.unique())
-            needs = []
-            if not len(self.births):
-                needs.append("births")
-            if len(years) < 2:
-                needs.append("a second observed year (migration is then assumed zero)")
-            grade_note = "grade cohort flow: yes" if self.has_grades(level) else \
-                "grade cohort flow: no (needs grades in two consecutive years)"
-            reg = _series_model_readiness(years)
-            cohort = "level cohort flow: yes" if len(self.births) else "level cohort flow: no (births)"
-            extra = f"; missing {', '.join(needs)}" if needs else ""
-            out.append(f"{level}: {cohort}; {grade_note}; {reg}{extra}")
-        return out
-
-
-def _series_model_readiness(years: list[int]) -> str:
-    """Which regression / time-series models a series of these observed years allows."""
-    from forecast.models.regression import DriverRegression
-    from forecast.models.smoothing import DampedETS
-
-    run = 1
-    for prev, cur in zip(years, years[1:], strict=False):
-        run = run + 1 if cur == prev + 1 else 1
-    parts = [f"regression: {'yes' if len(years) >= DriverRegression.min_history else 'no'} "
-             f"({len(years)} years, needs {DriverRegression.min_history})",
-             f"smoothing: {'yes' if run >= DampedETS.min_history else 'no'} "
-             f"({run} consecutive, needs {DampedETS.min_history})"]
-    return "; ".join(parts)
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -157,14 +125,20 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
     meta, problems = _read_meta(folder)
     default_unit = meta.get("units", "persons")
+    try:
+        system = from_declaration(meta.get("system"))
+    except SchoolSystemError as exc:
+        problems.append(Problem("dataset.yaml", str(exc).split(": ", 1)[-1], column="system"))
+        system = DEFAULT
+    specs = table_specs(system)
 
     tables: dict[str, pd.DataFrame] = {}
     for name in ("births", "population", "enrolment") + OPTIONAL_TABLES:
         file = folder / f"{name}.csv"
         if file.exists():
-            frame, found = read_table(file, TABLES[name], default_unit)
+            frame, found = read_table(file, specs[name], default_unit)
             problems += found
-            if all(c in frame.columns for c in TABLES[name].required):
+            if all(c in frame.columns for c in specs[name].required):
                 # Keep readable tables (even with bad cells) so cross-table checks still run
                 # and every problem is reported in one pass.
                 tables[name] = frame
@@ -178,7 +152,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     areas = _areas(meta, tables)
     problems += _hierarchy_problems(areas)
     problems += _area_problems(areas, tables)
-    problems += _grade_problems(tables.get("enrolment"))
+    problems += _grade_problems(tables.get("enrolment"), system)
     if "projects" in tables:
         problems += _project_problems(tables["projects"])
     if "schools" in tables and len(tables["schools"]):
@@ -193,7 +167,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     births = births if births is not None else pd.DataFrame(columns=["area", "year", "births"])
     problems += _births_gap_problems(births)
     base_year = int(meta.get("base_year") or (enrolment.year.max() if len(enrolment) else 0))
-    problems += _births_coverage_problems(enrolment, births, base_year)
+    problems += _births_coverage_problems(enrolment, births, base_year, system)
     problems += _enrolment_gap_warnings(enrolment)
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -203,7 +177,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         name=str(meta.get("name", folder.name)), path=folder, areas=areas, base_year=base_year,
         births=births[["area", "year", "births"]].astype({"year": int}).reset_index(drop=True),
         enrolment=enrolment, tables=optional, meta=meta,
-        warnings=[p for p in problems if p.severity == "warning"],
+        warnings=[p for p in problems if p.severity == "warning"], system=system,
     )
     return dataset, problems
 
@@ -295,17 +269,19 @@ def _enrolment(frame: pd.DataFrame | None) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def _grade_problems(frame: pd.DataFrame | None) -> list[Problem]:
+def _grade_problems(frame: pd.DataFrame | None, system: SchoolSystem) -> list[Problem]:
     if frame is None or "grade" not in frame.columns:
         return []
     grades = frame["grade"].astype(str).str.upper().str.replace(r"\.0$", "", regex=True)
-    allowed = pd.MultiIndex.from_tuples([(lv, g) for lv, gs in GRADES.items() for g in gs])
+    allowed = pd.MultiIndex.from_tuples(system.slots())
     wrong = (grades != "") & ~pd.MultiIndex.from_arrays([frame["level"], grades]).isin(allowed)
+    known = set(system.level_names)
     problems = [
         Problem("enrolment.csv", f"grade '{grades.iloc[i]}' does not belong to level "
-                f"{frame['level'].iloc[i]} (expected {', '.join(GRADES.get(frame['level'].iloc[i], ()))})",
-                spreadsheet_row(i), "grade")
-        for i in np.flatnonzero(wrong.to_numpy())
+                f"{frame['level'].iloc[i]} in the {system.name} school system (expected "
+                f"{', '.join(system.grades(frame['level'].iloc[i]))}; declare another system in "
+                "dataset.yaml if the grades differ)", spreadsheet_row(i), "grade")
+        for i in np.flatnonzero(wrong.to_numpy()) if frame["level"].iloc[i] in known
     ]
     if problems:
         return problems
@@ -345,24 +321,37 @@ def _births_gap_problems(births: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame,
-                              base_year: int) -> list[Problem]:
-    """Births must cover the cohorts enrolled in the base year; earlier years only warn."""
+def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame, base_year: int,
+                              system: SchoolSystem) -> list[Problem]:
+    """Where births do not cover the cohorts a model needs, say what happens instead: an area
+    without births for its base-year cohorts follows its own history (a warning, never a
+    crash); births missing only for earlier years shorten the fitted history.
+
+    The ages needed are those of the grades observed (all the level's ages for level totals;
+    only the entry grades' ages for grade panels, whose other grades move up from below)."""
     if births.empty or enrolment.empty:
         return []
     have = births.groupby("area")["year"].apply(set).to_dict()
     problems = []
-    levels = enrolment[["area", "year", "level"]].drop_duplicates()
-    for (area, level), part in levels.groupby(["area", "level"]):
+    rows = enrolment[["area", "year", "level", "grade"]].drop_duplicates()
+    rows = rows[rows["level"].isin(system.level_names)]
+    entry = set(system.entry_grades())
+    for (area, level), part in rows.groupby(["area", "level"]):
+        graded = part[part["grade"] != ""]
+        if len(graded):
+            ages = sorted({system.grade_age(level, g) for g in graded["grade"] if (level, g) in entry})
+        else:
+            ages = list(system.ages(level))
+        if not ages:
+            continue  # fed from the grades below: no births needed
         if area not in have:
-            problems.append(Problem("births.csv", f"no births for area '{area}', needed for its "
-                                    f"{level} enrolment", column="area"))
+            problems.append(Problem("births.csv", f"no births for area '{area}': its {level} "
+                                    "entrants are projected from their own history instead",
+                                    column="area", severity="warning"))
             continue
-        short = []
-        missing_all: set[int] = set()
-        missing_in_base: set[int] = set()
-        for year in sorted(part["year"]):
-            missing = {year - age for age in ages(level)} - have[area]
+        short, missing_all, missing_in_base = [], set(), set()
+        for year in sorted(part["year"].unique()):
+            missing = {year - age for age in ages} - have[area]
             if missing:
                 short.append(year)
                 missing_all |= missing
@@ -373,12 +362,13 @@ def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame,
         if base_year in short:
             problems.append(Problem(
                 "births.csv", f"area '{area}' has no births for {year_ranges(sorted(missing_in_base))}, "
-                f"needed to spread {level} enrolment of the base year {base_year} over its cohorts",
-                column="births"))
+                f"the cohorts of its {level} enrolment in the base year {base_year}: it is projected "
+                "from its own history instead (add those births to use them)",
+                column="births", severity="warning"))
         else:
             problems.append(Problem(
                 "births.csv", f"area '{area}': births for {year_ranges(sorted(missing_all))} are missing, "
-                f"so {level} enrolment of {year_ranges(short)} cannot be spread over its cohorts; the "
+                f"so {level} enrolment of {year_ranges(short)} cannot be paired with its cohorts; the "
                 "cohort model uses the later years only", column="births", severity="warning"))
     return problems
 

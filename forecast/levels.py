@@ -1,64 +1,31 @@
-"""The school levels and grades a dataset may use, and the ages they serve.
+"""The China 6-3-3 vocabulary, kept for callers that have no dataset at hand.
 
-One place for the vocabulary so that loaders, models and capacity rules agree.
-Grades are strings: kindergarten ``K1``-``K3`` (ages 3-5), primary ``1``-``6``,
-junior ``7``-``9``, senior ``10``-``12`` (both senior tracks).
+A dataset declares its own school system (``forecast.system``); code that has a dataset
+reads levels and grades from ``dataset.system``. These names are the default system's.
 """
 
 from __future__ import annotations
 
-LEVELS: tuple[str, ...] = (
-    "kindergarten",
-    "primary",
-    "junior",
-    "senior_general",
-    "senior_vocational",
-)
+from forecast.system import DEFAULT, GROUP_SEPARATOR, OTHER_LEVELS, split_group
 
-# Levels a project may serve although no demand is modelled for them.
-OTHER_LEVELS: tuple[str, ...] = ("special_education",)
+LEVELS: tuple[str, ...] = DEFAULT.level_names
+GRADES: dict[str, tuple[str, ...]] = {lv.name: lv.grades for lv in DEFAULT.levels}
+ENTRY_AGE: dict[str, int] = {lv.name: lv.entry_age for lv in DEFAULT.levels}
 
-GRADES: dict[str, tuple[str, ...]] = {
-    "kindergarten": ("K1", "K2", "K3"),
-    "primary": ("1", "2", "3", "4", "5", "6"),
-    "junior": ("7", "8", "9"),
-    "senior_general": ("10", "11", "12"),
-    "senior_vocational": ("10", "11", "12"),
-}
-
-# Age (completed years at the start of the school year) of each level's first grade.
-ENTRY_AGE: dict[str, int] = {
-    "kindergarten": 3,
-    "primary": 6,
-    "junior": 12,
-    "senior_general": 15,
-    "senior_vocational": 15,
-}
-
-# Level groups used by plans ("compulsory", "upper secondary") and mixed schools.
-GROUP_SEPARATOR = "+"
+__all__ = ["ENTRY_AGE", "GRADES", "GROUP_SEPARATOR", "LEVELS", "OTHER_LEVELS", "ages",
+           "grade_age", "is_known_level", "split_group"]
 
 
 def ages(level: str) -> range:
-    """Single-year ages a level serves, e.g. primary -> 6..11."""
-    start = ENTRY_AGE[level]
-    return range(start, start + len(GRADES[level]))
+    """Single-year ages a level of the default system serves, e.g. primary -> 6..11."""
+    return DEFAULT.ages(level)
 
 
 def grade_age(level: str, grade: str) -> int:
-    """Age of the children in one grade of a level."""
-    return ENTRY_AGE[level] + GRADES[level].index(grade)
-
-
-def split_group(level: str) -> list[str]:
-    """The levels in a level or level group such as ``primary+junior``."""
-    return [part.strip() for part in str(level).split(GROUP_SEPARATOR)]
+    """Age of the children in one grade of a level of the default system."""
+    return DEFAULT.grade_age(level, grade)
 
 
 def is_known_level(level: str, allow_groups: bool = False, allow_other: bool = False) -> bool:
-    """True when ``level`` is a modelled level (or, if allowed, a group or other level)."""
-    known = set(LEVELS) | (set(OTHER_LEVELS) if allow_other else set())
-    parts = split_group(level)
-    if len(parts) > 1 and not allow_groups:
-        return False
-    return all(part in known for part in parts) and len(set(parts)) == len(parts)
+    """True when ``level`` is a level of the default system (or an allowed group/other)."""
+    return DEFAULT.is_known_level(level, allow_groups, allow_other)

@@ -19,9 +19,14 @@ from forecast.buffers import BufferPool
 from forecast.config import ModelSettings, Scenario
 from forecast.dataset import Dataset, areas_below
 from forecast.models.cohort import Block, GradeCohortFlow, LevelCohortFlow
+from forecast.system import DEFAULT, SchoolSystem
 from forecast.uncertainty import summarise
 
-COLUMNS = ["area", "level", "grade", "year", "scenario", "model", "mean", "p10", "p50", "p90"]
+COLUMNS = ["area", "level", "grade", "year", "scenario", "model", "mean", "p10", "p50", "p90",
+           "complete", "missing_parts"]
+# Refused or borrowed area x grades, and how entry grades are filled (entry_methods.csv).
+REFUSAL_COLUMNS = ["area", "level", "grade", "status", "reason"]
+ENTRY_COLUMNS = ["area", "level", "grade", "method", "detail"]
 # Chunks projected at once; each holds one chunk of draws in memory.
 WORKERS = min(2, os.cpu_count() or 1)
 
@@ -35,14 +40,19 @@ class CohortFlow:
 
     def fit(self, dataset: Dataset) -> FittedCohortFlow:
         s = self.settings
-        grade_levels = [lv for lv in dataset.enrolment["level"].unique() if dataset.has_grades(lv)]
+        observed = set(dataset.enrolment["level"])
+        levels = [lv for lv in dataset.system.level_names if lv in observed]
+        grade_levels = [lv for lv in levels if dataset.has_grades(lv)]
         fitted = []
         if grade_levels:
-            fitted.append((GradeCohortFlow(s.ratio_method, s.window, s.alpha).fit(dataset), grade_levels))
-        other = [lv for lv in dataset.enrolment["level"].unique() if lv not in grade_levels]
+            grade_fit = GradeCohortFlow(s.ratio_method, s.window, s.alpha, s.entry_window,
+                                        s.entry_damping).fit(dataset)
+            fitted.append((grade_fit, grade_levels))
+        other = [lv for lv in levels if lv not in grade_levels]
         if other:  # level totals only where no grade panel exists
             level_fit = LevelCohortFlow(s.migration_window, s.migration_damping).fit(dataset)
-            other = [lv for lv in level_fit.params["level"].unique() if lv in other]
+            other = [lv for lv in dataset.system.level_names
+                     if lv in other and lv in set(level_fit.params["level"])]
             fitted.append((level_fit, other))
         return FittedCohortFlow(dataset, fitted)
 
@@ -52,6 +62,28 @@ class FittedCohortFlow:
         self.dataset = dataset
         self.fitted = fitted
         self.implied_migration = pd.DataFrame()
+
+    @property
+    def refusals(self) -> pd.DataFrame:
+        """Area x grades taught in the base year that are refused (with the reason) or whose
+        ratio is borrowed from other areas."""
+        parts = [m.refusals for m, _ in self.fitted if len(getattr(m, "refusals", []))]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REFUSAL_COLUMNS)
+
+    @property
+    def entry_methods(self) -> pd.DataFrame:
+        """How each entry grade (or level total without grades) is projected, area by area."""
+        parts = []
+        for model, levels in self.fitted:
+            if hasattr(model, "entry_methods"):
+                parts.append(model.entry_methods[model.entry_methods["level"].isin(levels)])
+            else:
+                p = model.params[model.params["level"].isin(levels)]
+                detail = np.where(p["method"] == "births", "level total from the births of its cohorts",
+                                  "no births: damped trend of the level total")
+                parts.append(pd.DataFrame({"area": p["area"], "level": p["level"], "grade": "",
+                                           "method": p["method"], "detail": detail}))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ENTRY_COLUMNS)
 
     def project(self, until: int, scenario: Scenario | None = None, draws: int = 1000,
                 seed: int = 1, scenario_name: str = "baseline",
@@ -71,7 +103,7 @@ class FittedCohortFlow:
             if implied is not None and len(implied):
                 self.implied_migration = implied.assign(scenario=scenario_name)
         frame = pd.concat(frames, ignore_index=True)
-        return sort_projection(frame)
+        return sort_projection(frame, self.dataset.system)
 
 
 def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
@@ -89,9 +121,11 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
     keep = np.array([i for i, s in enumerate(all_slots) if s[0] in levels])
     slots = [all_slots[i] for i in keep]
     subset = len(slots) < len(all_slots)
+    expected = model.expected()[:, keep]  # [area, slot]: taught in the base year
     ancestors, members = hierarchy(modelled, areas)
     leaf = np.array([a not in ancestors for a in modelled])
     totals = np.zeros((len(ancestors), len(slots), len(years), draws)) if ancestors else None
+    missing = np.zeros((len(ancestors), len(slots)))  # children taught but not projected
     observed = np.zeros((len(slots),), dtype=bool)
     frames: dict[int, pd.DataFrame] = {}
     take, turn = threading.Lock(), threading.Condition()
@@ -124,6 +158,8 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
                                  seats, buffers)
         part = (np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
                 if totals is not None else None)
+        lost = (expected[start:stop] & np.isnan(arr[:, :, 0, 0])).astype(float)
+        lost_part = members[:, start:stop] @ lost if totals is not None else None
         with turn:  # add into the ancestors in chunk order: the same sums every run
             turn.wait_for(lambda: next_start[0] == start or failed.is_set())
             if failed.is_set():
@@ -131,6 +167,7 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
             observed[:] |= ~np.isnan(arr[..., 0]).all(axis=(0, 2))
             if part is not None:
                 totals[:] += part
+                missing[:] += lost_part
             next_start[0] = stop
             turn.notify_all()
         buffers.give(chunk_array)  # done with this chunk: the generator may fill it again
@@ -142,7 +179,7 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
     if totals is not None:
         totals[:, ~observed] = np.nan
         out.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name),
-                            name, seats))
+                            name, seats, missing=missing))
     return out
 
 
@@ -164,9 +201,10 @@ def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.n
 
 
 def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
-             pool: BufferPool | None = None) -> pd.DataFrame:
+             pool: BufferPool | None = None, missing: np.ndarray | None = None) -> pd.DataFrame:
     """Summarise a block's draws into the long projection frame (plus ``p_shortfall`` when
-    seats are given)."""
+    seats are given). ``missing`` [area, slot]: children of a parent area that teach the
+    grade but could not be projected; such a parent row says ``complete = False``."""
     stats = summarise(block.draws, pool)
     if seats is not None:
         stats["p_shortfall"] = exceedance(block, seats)
@@ -178,6 +216,9 @@ def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
     frame = pd.DataFrame({"area": area, "level": level, "grade": grade, "year": year,
                           "scenario": scenario, "model": block.model,
                           **{k: v.reshape(-1) for k, v in stats.items()}})
+    lost = np.zeros((n_area, n_slot)) if missing is None else missing
+    frame["missing_parts"] = np.repeat(lost.reshape(-1), n_year).astype(int)
+    frame["complete"] = frame["missing_parts"] == 0
     return frame.dropna(subset=["mean"])[COLUMNS + (["p_shortfall"] if seats is not None else [])]
 
 
@@ -196,11 +237,15 @@ def exceedance(block: Block, seats: pd.Series) -> np.ndarray:
     return out
 
 
-def sort_projection(frame: pd.DataFrame) -> pd.DataFrame:
-    from forecast.levels import LEVELS
-
-    order = {lv: i for i, lv in enumerate(LEVELS)}
-    grade_key = frame["grade"].map(lambda g: (1, g.zfill(3)) if g else (0, ""))
+def sort_projection(frame: pd.DataFrame, system: SchoolSystem = DEFAULT) -> pd.DataFrame:
+    """Rows by scenario, area, level and grade (in the school system's order; the level
+    total first) and year."""
+    order = {lv: i for i, lv in enumerate(system.level_names)}
+    slot = {s: i for i, s in enumerate(system.slots())}
+    keys = frame[["level", "grade"]].drop_duplicates()
+    grade_order = {(lv, g): (-1 if g == "" else slot.get((lv, g), len(slot)))
+                   for lv, g in zip(keys["level"], keys["grade"], strict=True)}
+    grade_key = pd.Series(list(zip(frame["level"], frame["grade"], strict=True)), index=frame.index).map(grade_order)
     frame = frame.assign(_l=frame["level"].map(order), _g=grade_key)
     frame = frame.sort_values(["scenario", "area", "_l", "_g", "year"], kind="stable")
     return frame.drop(columns=["_l", "_g"]).reset_index(drop=True)

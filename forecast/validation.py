@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from forecast.levels import LEVELS, is_known_level
+from forecast.system import DEFAULT, SchoolSystem
 
 UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
 COMPARISONS = ("=", ">", ">=", "<", "<=")
@@ -68,101 +68,129 @@ def _non_negative() -> pa.Column:
 
 
 _YEAR = pa.Column(float, pa.Check.in_range(1900, 2200, error="is not a plausible year"))
-_LEVEL = pa.Column(str, pa.Check.isin(LEVELS, error=f"is not a known level ({', '.join(LEVELS)})"))
-_LEVEL_OR_GROUP = pa.Column(str, pa.Check(
-    lambda s: s.map(lambda v: is_known_level(v, allow_groups=True)),
-    element_wise=False,
-    error="is not a known level or level group such as primary+junior",
-))
-_LEVEL_GROUP_OR_OTHER = pa.Column(str, pa.Check(
-    lambda s: s.map(lambda v: is_known_level(v, allow_groups=True, allow_other=True)),
-    element_wise=False,
-    error="is not a known level, level group (primary+junior) or special_education",
-))
-_LEVEL_GROUP_OR_ALL = pa.Column(str, pa.Check(
-    lambda s: s.map(lambda v: v == "all" or is_known_level(v, allow_groups=True)),
-    element_wise=False,
-    error="is not a known level, level group (primary+junior) or all",
-))
 _AREA = pa.Column(str, pa.Check.str_length(min_value=1, error="is empty"))
 
-TABLES: dict[str, TableSpec] = {
-    "births": TableSpec(
-        "births", ("area", "year", "births"), numeric=("births",), integer=("year",),
-        key=("area", "year"), count_columns=("births",),
-        schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "births": _non_negative()}),
-    ),
-    "population": TableSpec(
-        "population", ("area", "year", "age", "persons"), numeric=("persons",),
-        integer=("year", "age"), key=("area", "year", "age"), count_columns=("persons",),
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "year": _YEAR, "persons": _non_negative(),
-            "age": pa.Column(float, pa.Check.in_range(0, 30, error="is not an age from 0 to 30")),
-        }),
-    ),
-    "enrolment": TableSpec(
-        "enrolment", ("area", "year", "level", "students"), numeric=("students",),
-        integer=("year",), key=("area", "year", "level", "grade"), count_columns=("students",),
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "year": _YEAR, "level": _LEVEL, "students": _non_negative(),
-        }),
-    ),
-    "flows": TableSpec(
-        "flows", ("area", "year", "level", "flow", "students"), numeric=("students",),
-        integer=("year",), key=("area", "year", "level", "flow"), count_columns=("students",),
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "year": _YEAR, "level": _LEVEL, "students": _non_negative(),
-            "flow": pa.Column(str, pa.Check.isin(["entrants", "graduates", "leavers"],
-                                                 error="is not entrants, graduates or leavers")),
-        }),
-    ),
-    "schools": TableSpec(
-        "schools", ("area", "level"),
-        numeric=("seats", "classrooms", "classes", "students", "large_classes", "super_large_classes"),
-        key=(),
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "level": _LEVEL_GROUP_OR_OTHER,
-            "seats": _non_negative(), "classrooms": _non_negative(), "classes": _non_negative(),
-            "students": _non_negative(), "large_classes": _non_negative(),
-            "super_large_classes": _non_negative(),
-        }),
-    ),
-    "projects": TableSpec(
-        "projects", ("project", "area", "level", "open_year"),
-        numeric=("seats", "classrooms", "floor_area_m2", "site_area_m2"), integer=("open_year",),
-        key=("project",),
-        schema=pa.DataFrameSchema({
-            "project": _AREA, "area": _AREA, "level": _LEVEL_GROUP_OR_OTHER, "open_year": _YEAR,
-            "seats": _non_negative(), "classrooms": _non_negative(),
-            "floor_area_m2": _non_negative(),
-            "site_area_m2": _non_negative(),
-        }),
-    ),
-    "targets": TableSpec(
-        "targets", ("area", "year", "level", "indicator", "value"), numeric=("value",),
-        integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
-        free_units=True,
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "year": _YEAR, "level": _LEVEL_OR_GROUP,
-            "indicator": pa.Column(str, pa.Check.str_length(min_value=1, error="is empty")),
-            "comparison": pa.Column(str, pa.Check.isin(COMPARISONS + ("",),
-                                    error="is not one of = > >= < <="), required=False),
-        }),
-    ),
-    "indicators": TableSpec(
-        "indicators", ("area", "year", "level", "indicator", "value"), numeric=("value",),
-        integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
-        free_units=True,
-        schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "level": _LEVEL_GROUP_OR_ALL}),
-    ),
-    "seat_additions": TableSpec(
-        "seat_additions", ("area", "from_year", "to_year", "seats"),
-        numeric=("seats", "schools"), integer=("from_year", "to_year"),
-        schema=pa.DataFrameSchema({
-            "area": _AREA, "from_year": _YEAR, "to_year": _YEAR, "seats": _non_negative(),
-        }),
-    ),
-}
+
+def table_specs(system: SchoolSystem = DEFAULT) -> dict[str, TableSpec]:
+    """What each table must contain, with level names checked against ``system``."""
+    names = ", ".join(system.level_names)
+    level = pa.Column(str, pa.Check.isin(system.level_names, error=f"is not a level of the "
+                                         f"{system.name} school system ({names})"))
+    level_or_group = pa.Column(str, pa.Check(
+        lambda s: s.map(lambda v: system.is_known_level(v, allow_groups=True)),
+        element_wise=False,
+        error=f"is not a level ({names}) or level group such as {system.level_names[0]}+"
+              f"{system.level_names[min(1, len(system.levels) - 1)]}",
+    ))
+    level_group_or_other = pa.Column(str, pa.Check(
+        lambda s: s.map(lambda v: system.is_known_level(v, allow_groups=True, allow_other=True)),
+        element_wise=False,
+        error=f"is not a level ({names}), level group or special_education",
+    ))
+    level_group_or_all = pa.Column(str, pa.Check(
+        lambda s: s.map(lambda v: v == "all" or system.is_known_level(v, allow_groups=True)),
+        element_wise=False,
+        error=f"is not a level ({names}), level group or all",
+    ))
+    return _specs(level, level_or_group, level_group_or_other, level_group_or_all)
+
+
+def _specs(level: pa.Column, level_or_group: pa.Column, level_group_or_other: pa.Column,
+           level_group_or_all: pa.Column) -> dict[str, TableSpec]:
+    return {
+        "births": TableSpec(
+            "births", ("area", "year", "births"), numeric=("births",), integer=("year",),
+            key=("area", "year"), count_columns=("births",),
+            schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "births": _non_negative()}),
+        ),
+        "population": TableSpec(
+            "population", ("area", "year", "age", "persons"), numeric=("persons",),
+            integer=("year", "age"), key=("area", "year", "age"), count_columns=("persons",),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "year": _YEAR, "persons": _non_negative(),
+                "age": pa.Column(float, pa.Check.in_range(0, 30, error="is not an age from 0 to 30")),
+            }),
+        ),
+        "enrolment": TableSpec(
+            "enrolment", ("area", "year", "level", "students"), numeric=("students",),
+            integer=("year",), key=("area", "year", "level", "grade"), count_columns=("students",),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "year": _YEAR, "level": level, "students": _non_negative(),
+            }),
+        ),
+        "flows": TableSpec(
+            "flows", ("area", "year", "level", "flow", "students"), numeric=("students",),
+            integer=("year",), key=("area", "year", "level", "flow"), count_columns=("students",),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "year": _YEAR, "level": level, "students": _non_negative(),
+                "flow": pa.Column(str, pa.Check.isin(["entrants", "graduates", "leavers"],
+                                                     error="is not entrants, graduates or leavers")),
+            }),
+        ),
+        "schools": TableSpec(
+            "schools", ("area", "level"),
+            numeric=("seats", "classrooms", "classes", "students", "large_classes", "super_large_classes"),
+            key=(),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "level": level_group_or_other,
+                "seats": _non_negative(), "classrooms": _non_negative(), "classes": _non_negative(),
+                "students": _non_negative(), "large_classes": _non_negative(),
+                "super_large_classes": _non_negative(),
+            }),
+        ),
+        "projects": TableSpec(
+            "projects", ("project", "area", "level", "open_year"),
+            numeric=("seats", "classrooms", "floor_area_m2", "site_area_m2"), integer=("open_year",),
+            key=("project",),
+            schema=pa.DataFrameSchema({
+                "project": _AREA, "area": _AREA, "level": level_group_or_other, "open_year": _YEAR,
+                "seats": _non_negative(), "classrooms": _non_negative(),
+                "floor_area_m2": _non_negative(),
+                "site_area_m2": _non_negative(),
+            }),
+        ),
+        "targets": TableSpec(
+            "targets", ("area", "year", "level", "indicator", "value"), numeric=("value",),
+            integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
+            free_units=True,
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "year": _YEAR, "level": level_or_group,
+                "indicator": pa.Column(str, pa.Check.str_length(min_value=1, error="is empty")),
+                "comparison": pa.Column(str, pa.Check.isin(COMPARISONS + ("",),
+                                        error="is not one of = > >= < <="), required=False),
+            }),
+        ),
+        "indicators": TableSpec(
+            "indicators", ("area", "year", "level", "indicator", "value"), numeric=("value",),
+            integer=("year",), key=("area", "year", "level", "indicator"), count_columns=("value",),
+            free_units=True,
+            schema=pa.DataFrameSchema({"area": _AREA, "year": _YEAR, "level": level_group_or_all}),
+        ),
+        "feeders": TableSpec(
+            "feeders", ("school", "feeder_school", "share"), numeric=("share",),
+            key=("school", "feeder_school"),
+            schema=pa.DataFrameSchema({
+                "school": _AREA, "feeder_school": _AREA,
+                "share": pa.Column(float, pa.Check.in_range(0, 1, error="is not a share from 0 to 1")),
+            }),
+        ),
+        "classes": TableSpec(
+            "classes", ("area", "year", "level", "classes"), numeric=("classes",), integer=("year",),
+            key=("area", "year", "level", "grade"),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "year": _YEAR, "level": level, "classes": _non_negative(),
+            }),
+        ),
+        "seat_additions": TableSpec(
+            "seat_additions", ("area", "from_year", "to_year", "seats"),
+            numeric=("seats", "schools"), integer=("from_year", "to_year"),
+            schema=pa.DataFrameSchema({
+                "area": _AREA, "from_year": _YEAR, "to_year": _YEAR, "seats": _non_negative(),
+            }),
+        ),    }
+
+
+TABLES: dict[str, TableSpec] = table_specs(DEFAULT)
 
 
 def spreadsheet_row(index: int) -> int:

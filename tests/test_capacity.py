@@ -88,5 +88,12 @@ def test_bad_mixed_shares_are_refused():
     with pytest.raises(ValueError, match="add up to 1"):
         CapacitySettings.model_validate(
             {"mixed_school_shares": {"primary+junior": {"primary": 0.5, "junior": 0.6}}})
-    with pytest.raises(ValueError, match="unknown level"):
-        CapacitySettings.model_validate({"class_size": {"nursery": 20}})
+    # level names depend on the dataset's school system: checked once the dataset is known
+    from forecast.config import RunConfig, level_key_problems
+    from forecast.system import PRESETS
+
+    config = RunConfig.model_validate({"dataset": "x", "capacity": {"class_size": {"nursery": 20}}})
+    problems = level_key_problems(config, PRESETS["china_6_3_3"])
+    assert len(problems) == 1 and "capacity.class_size.nursery" in problems[0]
+    assert level_key_problems(config.model_copy(update={"capacity": CapacitySettings.model_validate(
+        {"class_size": {"elementary": 22}})}), PRESETS["us_k5_6_8_9_12"]) == []

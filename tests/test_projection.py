@@ -44,6 +44,7 @@ def test_an_error_in_a_worker_is_raised_not_hung(toy_dataset):
 
     class Broken:
         settings = model.settings
+        expected = model.expected
 
         def iter_chunks(self, *args, **options):
             chunks = model.iter_chunks(*args, **options)

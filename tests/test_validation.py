@@ -32,7 +32,7 @@ BROKEN = {
         "enrolment.csv row 3, column students: '-5.0' is negative"),
     "unknown_level": (
         lambda d: edit_csv(d, "enrolment.csv", set_cell(0, "level", "college")),
-        "enrolment.csv row 2, column level: 'college' is not a known level"),
+        "enrolment.csv row 2, column level: 'college' is not a level of the china_6_3_3 school system"),
     "grade_not_in_level": (
         lambda d: edit_csv(d, "enrolment.csv", set_cell(0, "grade", "8")),
         "enrolment.csv row 2, column grade: grade '8' does not belong to level primary"),
@@ -57,10 +57,6 @@ BROKEN = {
     "births_year_gap": (
         lambda d: edit_csv(d, "births.csv", lambda f: f.drop(index=4)),
         "births.csv, column year: area 'north' has gaps in its years: 2012 missing"),
-    "births_missing_for_base_year": (
-        lambda d: edit_csv(d, "births.csv", lambda f: f.drop(index=range(0, 3))),
-        "births.csv, column births: area 'north' has no births for 2009-2010, needed to spread "
-        "primary enrolment of the base year 2020"),
     "missing_column": (
         lambda d: edit_csv(d, "births.csv", lambda f: f.pop("births")),
         "births.csv, column births: required column 'births' is missing"),
@@ -121,3 +117,22 @@ def test_bad_yaml_and_missing_folder_are_clean_errors(toy_dataset, tmp_path):
     assert result.exit_code == 1 and "dataset.yaml: is not valid YAML" in result.output
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "no such dataset folder" in result.output
+
+
+def test_births_missing_for_base_year_cohorts_fall_back_to_own_history(toy_dataset):
+    """Not a crash in run and not a silent pass in validate: validate warns that the area is
+    projected from its own history, and run projects it that way."""
+    edit_csv(toy_dataset, "births.csv", lambda f: f.drop(index=range(0, 3)))
+    result = CliRunner().invoke(cli, ["validate", str(toy_dataset)])
+    assert result.exit_code == 0, result.output
+    assert ("births.csv, column births: area 'north' has no births for 2009-2010, the cohorts of "
+            "its primary enrolment in the base year 2020: it is projected from its own history") in result.output
+    assert "primary: own history in north" in result.output
+    from forecast.projection import CohortFlow
+
+    proj = CohortFlow().fit(load_dataset(toy_dataset)).project(2023, draws=20)
+    north = proj[(proj["area"] == "north") & (proj["grade"] == "")]
+    assert len(north) == 3 and north["mean"].notna().all()
+    parent = proj[(proj["area"] == "district") & (proj["grade"] == "")]
+    south = proj[(proj["area"] == "south") & (proj["grade"] == "")]
+    assert parent["mean"].to_numpy() == pytest.approx(north["mean"].to_numpy() + south["mean"].to_numpy())
