@@ -17,8 +17,8 @@ import pandas as pd
 
 from forecast.config import CapacitySettings
 from forecast.dataset import Dataset, areas_below
-from forecast.levels import GRADES, LEVELS, split_group
 from forecast.standards import Standards
+from forecast.system import DEFAULT, SchoolSystem, split_group
 
 CONTRIBUTION_COLUMNS = ["area", "level", "item", "open_year", "seats", "classrooms", "method", "note"]
 CAPACITY_COLUMNS = ["area", "level", "year", "existing_seats", "added_seats", "seats", "classrooms"]
@@ -39,7 +39,8 @@ class Capacity:
         return self.rolled.set_index(["area", "level", "year"])["seats"]
 
 
-def level_shares(group: str, settings: CapacitySettings) -> dict[str, float]:
+def level_shares(group: str, settings: CapacitySettings,
+                 system: SchoolSystem = DEFAULT) -> dict[str, float]:
     """How a (possibly mixed) school's seats split over its levels: the config's shares, else
     in proportion to each level's number of grades (primary+junior -> 6/9 and 3/9)."""
     levels = split_group(group)
@@ -47,7 +48,7 @@ def level_shares(group: str, settings: CapacitySettings) -> dict[str, float]:
         return {levels[0]: 1.0}
     if group in settings.mixed_school_shares:
         return dict(settings.mixed_school_shares[group])
-    grades = {lv: len(GRADES.get(lv, ("",))) for lv in levels}
+    grades = {lv: len(system.grades(lv)) if lv in system.level_names else 1 for lv in levels}
     total = sum(grades.values())
     return {lv: n / total for lv, n in grades.items()}
 
@@ -61,7 +62,7 @@ def build_capacity(dataset: Dataset, settings: CapacitySettings, standards: Stan
                               include_opened=settings.existing.source == "none")
     items = pd.DataFrame(existing + projects, columns=CONTRIBUTION_COLUMNS)
     years = np.arange(dataset.base_year, until + 1)
-    table = _by_year(items[items["level"].isin(LEVELS)], years)
+    table = _by_year(items[items["level"].isin(dataset.system.level_names)], years)
     return Capacity(items, table, _roll_up(table, dataset.areas), list(dict.fromkeys(notes)))
 
 
@@ -83,11 +84,12 @@ def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Sta
                 notes.append("schools.csv: where classrooms are not given, the classes in use "
                              "are taken as the classrooms (assumption)")
             rows += _split(school.area, school.level, name, base, _num(school, "seats"),
-                           rooms, np.nan, "existing: schools.csv", "", settings, standards, notes)
+                           rooms, np.nan, "existing: schools.csv", "", settings, standards, notes,
+                           dataset.system)
     elif source == "enrolment":
         utilisation = settings.existing.utilisation
         totals = dataset.level_totals()
-        totals = totals[(totals["year"] == base) & totals["level"].isin(LEVELS)]
+        totals = totals[(totals["year"] == base) & totals["level"].isin(dataset.system.level_names)]
         # An area whose sub-areas have their own enrolment gets its seats from them.
         pairs = _ancestry(dataset.areas)
         pairs = pairs[pairs["ancestor"] != pairs["area"]]
@@ -120,15 +122,15 @@ def _project_items(dataset: Dataset, settings: CapacitySettings, standards: Stan
             continue  # already in the base year's seats
         rows += _split(p.area, p.level, p.project, int(p.open_year), _num(p, "seats"),
                        _num(p, "classrooms"), _num(p, "floor_area_m2"), "project",
-                       str(getattr(p, "note", "") or ""), settings, standards, notes)
+                       str(getattr(p, "note", "") or ""), settings, standards, notes, dataset.system)
     return rows
 
 
 def _split(area: str, group: str, item: str, year: int, seats: float, classrooms: float,
            floor_area: float, kind: str, note: str, settings: CapacitySettings,
-           standards: Standards, notes: list[str]) -> list[dict]:
+           standards: Standards, notes: list[str], system: SchoolSystem = DEFAULT) -> list[dict]:
     """One row per level of a (possibly mixed) school, seats from the best size known."""
-    shares = level_shares(group, settings)
+    shares = level_shares(group, settings, system)
     if len(shares) > 1:
         notes.append(_share_note(group, shares, settings))
     m2 = {lv: standards.m2_per_seat.get(lv, np.nan) for lv in shares}

@@ -245,15 +245,15 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top) -> Non
     Reads OUT/shortfall.csv when it was written for the same config and data; otherwise
     runs the projection first (and writes every output).
     """
-    from forecast.levels import LEVELS
     from forecast.shortfall import format_table, worst
 
-    if level is not None and level not in LEVELS:
-        raise InputError(f"--level {level}: not a level; use one of {', '.join(LEVELS)}")
     config = _load(config_path, data_dir)
     table, _ = _shortfall_and_meta(config, Path(out_dir), scenario)
     if table.empty:
         raise InputError("no shortfall table: the dataset has no enrolment to project")
+    if level is not None and level not in set(table["level"]):
+        raise InputError(f"--level {level}: not a level of this run; use one of "
+                         f"{', '.join(dict.fromkeys(table['level']))}")
     if scenario:
         table = table[table["scenario"].isin(scenario)]
     rows = worst(table, n=top, year=year, level=level)

@@ -95,6 +95,8 @@ class ModelSettings(Strict):
     migration_damping: float = Field(default=0.8, gt=0, le=1)
     entry_window: int = Field(default=3, ge=1)
     entry_damping: float = Field(default=0.5, ge=0, le=1)
+    limit_ratios: bool = True  # bring outlying ratios to the 1st-99th percentile of all areas'
+    shrink_ratios: bool = True  # pull noisy areas' ratios toward the dataset's (empirical Bayes)
     method: Literal["cohort", "auto"] = "cohort"
     covariates: list[str] = Field(default_factory=list)
     pooled_features: list[str] = Field(default_factory=list)

@@ -20,7 +20,6 @@ import pandas as pd
 
 from forecast.capacity import Capacity
 from forecast.dataset import Dataset
-from forecast.levels import LEVELS, ages
 
 COLUMNS = ["area", "level", "base_year", "until", "planned_seats", "cohort_births_base",
            "cohort_births_until", "birth_driven_change_percent", "break_even_base_enrolment",
@@ -30,7 +29,8 @@ COLUMNS = ["area", "level", "base_year", "until", "planned_seats", "cohort_birth
 def birth_driven_coverage(dataset: Dataset, capacity: Capacity, until: int) -> pd.DataFrame:
     """One row per area x level with planned seats opening after the base year."""
     items = capacity.items
-    planned = items[~items["method"].str.startswith("existing") & items["level"].isin(LEVELS)
+    planned = items[~items["method"].str.startswith("existing")
+                    & items["level"].isin(dataset.system.level_names)
                     & (items["open_year"] > dataset.base_year) & (items["open_year"] <= until)]
     if planned.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -38,8 +38,8 @@ def birth_driven_coverage(dataset: Dataset, capacity: Capacity, until: int) -> p
     rows = []
     for (area, level), part in planned.groupby(["area", "level"], sort=True):
         seats = float(part["seats"].sum())
-        base = _cohort(births, area, level, dataset.base_year)
-        later = _cohort(births, area, level, until)
+        base = _cohort(births, dataset.system.ages(level), area, dataset.base_year)
+        later = _cohort(births, dataset.system.ages(level), area, until)
         growth = later / base if base > 0 else np.nan
         if np.isnan(growth):
             reading = "no births for this area: cannot say"
@@ -59,7 +59,7 @@ def birth_driven_coverage(dataset: Dataset, capacity: Capacity, until: int) -> p
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _cohort(births: pd.DataFrame, area: str, level: str, year: int) -> float:
+def _cohort(births: pd.DataFrame, ages: range, area: str, year: int) -> float:
     """Births of the birth years a level serves in ``year``; the last observed births stand in
     for birth years not yet observed (the constant-births variant)."""
     if area not in births.index:
@@ -68,7 +68,7 @@ def _cohort(births: pd.DataFrame, area: str, level: str, year: int) -> float:
     if series.empty:
         return np.nan
     total = 0.0
-    for age in ages(level):
+    for age in ages:
         born = year - age
         if born in series.index:
             total += float(series[born])

@@ -146,8 +146,9 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         problems.append(Problem("enrolment.csv", "not found: nothing can be projected without "
                                 "enrolment", severity="warning"))
     if not (folder / "births.csv").exists() and not (folder / "population.csv").exists():
-        problems.append(Problem("births.csv", "not found (nor population.csv): cohort models "
-                                "need births", severity="warning"))
+        problems.append(Problem("births.csv", "not found (nor population.csv): entry grades and "
+                                "level totals are projected from their own history",
+                                severity="warning"))
 
     areas = _areas(meta, tables)
     problems += _hierarchy_problems(areas)

@@ -18,11 +18,11 @@ from forecast.coverage import birth_driven_coverage
 from forecast.dataset import Dataset, load_dataset
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.io import atomic_write_csv, atomic_write_text
-from forecast.levels import LEVELS, split_group
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
 from forecast.shortfall import class_size_check, compare
 from forecast.standards import Standards, load_standards, with_overrides
+from forecast.system import split_group
 
 
 @dataclass
@@ -94,7 +94,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
             if progress:
                 progress(name)
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    shortfall = compare(projections, capacity, standards) if frames else pd.DataFrame()
+    shortfall = compare(projections, capacity, standards, dataset.system) if frames else pd.DataFrame()
     projections = projections[COLUMNS]
     all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
     inputs = inputs_id(config)
@@ -269,7 +269,7 @@ def summary_table(result: RunResult) -> str:
     base = base[base["year"] == result.dataset.base_year].set_index(["area", "level"])["students"]
     lines = [f"{'area':10s} {'level':18s} {'scenario':16s} {result.dataset.base_year:>10d} "
              f"{last:>10d} {'p10':>10s} {'p90':>10s}"]
-    order = {lv: i for i, lv in enumerate(LEVELS)}
+    order = {lv: i for i, lv in enumerate(result.dataset.system.level_names)}
     cells = proj[proj["year"] == last].sort_values(["area", "scenario"]).copy()
     cells = cells.assign(_o=cells["level"].map(order)).sort_values(["area", "_o", "scenario"])
     for row in cells.itertuples():

@@ -46,7 +46,7 @@ class CohortFlow:
         fitted = []
         if grade_levels:
             grade_fit = GradeCohortFlow(s.ratio_method, s.window, s.alpha, s.entry_window,
-                                        s.entry_damping).fit(dataset)
+                                        s.entry_damping, s.limit_ratios, s.shrink_ratios).fit(dataset)
             fitted.append((grade_fit, grade_levels))
         other = [lv for lv in levels if lv not in grade_levels]
         if other:  # level totals only where no grade panel exists

@@ -18,8 +18,8 @@ import pandas as pd
 
 from forecast.capacity import Capacity
 from forecast.dataset import Dataset
-from forecast.levels import LEVELS
 from forecast.standards import Standards
+from forecast.system import DEFAULT, SchoolSystem
 
 COLUMNS = ["area", "level", "year", "scenario", "demand_mean", "demand_p90", "seats",
            "deficit_seats", "classes_needed", "classrooms", "avg_class_size", "seat_shortfall",
@@ -27,7 +27,8 @@ COLUMNS = ["area", "level", "year", "scenario", "demand_mean", "demand_p90", "se
 EXTRA = ["class_size_limit", "deficit_seats_p90", "classrooms_to_build"]
 
 
-def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards) -> pd.DataFrame:
+def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
+            system: SchoolSystem = DEFAULT) -> pd.DataFrame:
     """One row per area x level x year x scenario of the projection's level totals."""
     totals = projections[projections["grade"] == ""]
     frame = totals.rename(columns={"mean": "demand_mean", "p90": "demand_p90"})
@@ -58,7 +59,7 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards)
     super_large = frame["level"].map(standards.super_large)
     frame["large_class_risk"] = (avg >= large).astype("boolean").where(large.notna())
     frame["super_large_class_risk"] = (avg >= super_large).astype("boolean").where(super_large.notna())
-    order = {lv: i for i, lv in enumerate(LEVELS)}
+    order = {lv: i for i, lv in enumerate(system.level_names)}
     frame = frame.assign(_l=frame["level"].map(order))
     frame = frame.sort_values(["scenario", "area", "_l", "year"], kind="stable").drop(columns="_l")
     return frame[COLUMNS + EXTRA].reset_index(drop=True)
@@ -134,7 +135,7 @@ def class_size_check(dataset: Dataset, standards: Standards) -> pd.DataFrame:
         return pd.DataFrame()
     rows = []
     for (area, level), part in schools.groupby(["area", "level"], sort=True):
-        if level not in LEVELS or part["classes"].isna().all():
+        if level not in dataset.system.level_names or part["classes"].isna().all():
             continue
         classes = part["classes"].fillna(0)
         avg = part["students"] / classes.where(classes > 0)

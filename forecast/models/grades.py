@@ -35,7 +35,11 @@ from forecast.models.flow import (
     log_spread,
     ratio_central,
 )
+from forecast.models.shrinkage import shrink_level, shrink_log
 from forecast.uncertainty import generator
+
+WINSOR_SHARE = 0.01  # ratios beyond the 1st-99th percentile of all areas' are limited to it
+WINSOR_MIN_AREAS = 50  # ... when at least this many areas give a value
 
 
 @dataclass
@@ -49,6 +53,8 @@ class GradeCohortFlow:
     alpha: float = 0.4
     entry_window: int = 3
     entry_damping: float = 0.5
+    limit_ratios: bool = True
+    shrink: bool = True
     name: str = "cohort_grade"
 
     def fit(self, dataset: Dataset) -> FittedGradeCohort:
@@ -69,7 +75,9 @@ class GradeCohortFlow:
 
         pred = entry.predecessors(system)
         ages = np.array([system.grade_age(lv, g) for lv, g in slots])
-        present = ~np.isnan(panel[:, :, -1])
+        # A grade is taught where it has pupils in the base year: panels report 0 for the
+        # grades a school does not teach (a 9-12 high school's grades K-8).
+        present = panel[:, :, -1] > 0
         births = _births_panel(dataset.births, areas, years, ages)
         birth_entry = present & (pred < 0)[None, :]
         has_births = ~np.any(birth_entry & np.isnan(births[:, :, -1]), axis=1) & \
@@ -83,13 +91,33 @@ class GradeCohortFlow:
         history = _ratio_history(panel, births, pred, pools, kind)
         central = ratio_central(history, self.ratio_method, self.window, self.alpha)
         spread = log_spread(history)
+        if self.shrink:
+            used = np.minimum((~np.isnan(history)).sum(-1), self.window)
+            for k in (entry.PROGRESSION, entry.BIRTHS, entry.POOL):
+                central, _ = shrink_log(history, central, kind == k, used)
         central, borrowed = _fill_from_other_areas(central, kind)
+        limited = np.zeros(kind.shape, dtype=bool)
+        for k in (entry.PROGRESSION, entry.BIRTHS, entry.POOL) if self.limit_ratios else ():
+            central, hit = _winsorise(central, kind == k, log=True)
+            limited |= hit
+            spread, _ = _winsorise(spread, kind == k)
         central[(kind == entry.POOL) & declared[:, None]] = 1.0  # declared shares are in the pool
         spread[(kind == entry.POOL) & declared[:, None]] = 0.0
         last, drift, own_sd = entry.own_trend(panel, self.entry_window)
+        if self.shrink:
+            steps = np.diff(np.log(np.where(panel > 0, panel, np.nan)), axis=-1)
+            n = np.minimum((~np.isnan(steps)).sum(-1), self.entry_window)
+            drift = shrink_level(drift, own_sd ** 2 / np.maximum(n, 1), kind == entry.OWN)
+        if self.limit_ratios:
+            drift, hit = _winsorise(drift, kind == entry.OWN)
+            limited |= hit
+            own_sd, _ = _winsorise(own_sd, kind == entry.OWN)
+        base = panel[:, :, -1]
+        with np.errstate(divide="ignore"):  # zero entrants in the base year stay at zero
+            last = np.where(base > 0, last, np.where(base == 0, -np.inf, np.nan))
         fitted = FittedGradeCohort(self, dataset, areas, slots, pred, ages, kind, panel[:, :, -1],
                                    central, spread, last, drift, own_sd, pools)
-        fitted.refusals = _refusals(areas, slots, pred, kind, central, last, borrowed)
+        fitted.refusals = _refusals(areas, slots, pred, kind, central, last, borrowed, limited)
         fitted.entry_methods = entry.describe(areas, slots, kind, pools, parents, declared)
         return fitted
 
@@ -166,7 +194,8 @@ def _fill_from_other_areas(central: np.ndarray, kind: np.ndarray) -> tuple[np.nd
 
 
 def _refusals(areas: list[str], slots: list[tuple[str, str]], pred: np.ndarray, kind: np.ndarray,
-              central: np.ndarray, last: np.ndarray, borrowed: np.ndarray) -> pd.DataFrame:
+              central: np.ndarray, last: np.ndarray, borrowed: np.ndarray,
+              limited: np.ndarray) -> pd.DataFrame:
     """Area x grade taught in the base year that cannot be projected, with the reason; also
     the grades whose ratio is borrowed from other areas (a note, not a refusal)."""
     rows = []
@@ -194,7 +223,36 @@ def _refusals(areas: list[str], slots: list[tuple[str, str]], pred: np.ndarray, 
         rows.append({"area": areas[a], "level": slots[s][0], "grade": slots[s][1],
                      "status": "borrowed ratio",
                      "reason": "no history of its own: the median ratio of the other areas is used"})
+    for a, s in zip(*np.nonzero(limited), strict=True):
+        rows.append({"area": areas[a], "level": slots[s][0], "grade": slots[s][1],
+                     "status": "ratio limited",
+                     "reason": f"its ratio or trend lay beyond the {100 * WINSOR_SHARE:g}-"
+                               f"{100 - 100 * WINSOR_SHARE:g} % range of all areas' and was brought to it"})
     return pd.DataFrame(rows, columns=["area", "level", "grade", "status", "reason"])
+
+
+def _winsorise(values: np.ndarray, mask: np.ndarray, log: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Bring each slot's values (of the areas in ``mask``) into the range between the
+    ``WINSOR_SHARE`` and 1 - ``WINSOR_SHARE`` quantiles of all those areas' values, when at
+    least ``WINSOR_MIN_AREAS`` areas have one: a district whose pupils multiplied (a virtual
+    school opening, a merger) must not compound that jump year after year. The limits come
+    from the dataset itself; small datasets are left as they are."""
+    data = np.log(np.where(values > 0, values, np.nan)) if log else values.astype(float)
+    masked = np.where(mask & np.isfinite(data), data, np.nan)
+    enough = (~np.isnan(masked)).sum(axis=0) >= WINSOR_MIN_AREAS
+    if not enough.any():
+        return values, np.zeros(values.shape, dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.nanquantile(masked[:, enough], WINSOR_SHARE, axis=0)
+        hi = np.nanquantile(masked[:, enough], 1 - WINSOR_SHARE, axis=0)
+    low = np.full(values.shape[1], -np.inf)
+    high = np.full(values.shape[1], np.inf)
+    low[enough], high[enough] = lo, hi
+    clipped = np.clip(masked, low, high)
+    hit = ~np.isnan(masked) & (clipped != masked)
+    out = np.where(hit, np.exp(clipped) if log else clipped, values)
+    return out, hit
 
 
 @dataclass

@@ -81,7 +81,8 @@ def _roots(inputs: ReportInputs) -> list[str]:
 
 
 def _levels(frame: pd.DataFrame) -> list[str]:
-    return [lv for lv in LEVELS if lv in set(frame["level"])]
+    present = set(frame["level"])  # the default system's order first, other systems' levels after
+    return [lv for lv in LEVELS if lv in present] + sorted(present - set(LEVELS))
 
 
 def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
