@@ -91,6 +91,7 @@ def run_backtest(dataset: Dataset, origins: Sequence[int], horizon: int = 5,
         if progress:
             progress(origin)
     table = pd.concat(rows, ignore_index=True).merge(actual, on=["area", "level", "year"])
+    table = table[table["actual"] > 0]  # a percentage error needs pupils to compare with
     table = table.rename(columns={"mean": "forecast"})
     table["horizon"] = table["year"] - table["origin"]
     table["error"] = table["forecast"] - table["actual"]
@@ -155,7 +156,7 @@ def format_accuracy(table: pd.DataFrame, metric: str = "mape", models: Sequence[
     lines = [f"{metric.upper()} (%) by years ahead; cover80 = share of outcomes inside the 80 % interval",
              f"{'level':16s} {'model':20s} " + " ".join(f"{h:>6d}" for h in horizons) + f" {'cover80':>8s}"]
     order = {lv: i for i, lv in enumerate(LEVELS)}
-    for level in sorted(wide.index.get_level_values(0).unique(), key=order.get):
+    for level in sorted(wide.index.get_level_values(0).unique(), key=lambda lv: (order.get(lv, len(order)), lv)):
         part = wide.loc[level]
         for model in part.mean(axis=1).sort_values().index:
             label = model + (" (baseline)" if model in BASELINES else "")

@@ -69,6 +69,24 @@ class Dataset:
         both = pd.concat([stated, summed]).drop_duplicates(["area", "year", "level"], keep="first")
         return both.sort_values(["area", "level", "year"]).reset_index(drop=True)
 
+    def totals_in(self, year: int) -> pd.Series:
+        """Observed level totals of one year by (area, level), parents included: an area
+        without figures of its own gets the sum of the areas below it that have them."""
+        totals = self.level_totals()
+        totals = totals[totals["year"] == year]
+        own = totals.set_index(["area", "level"])["students"]
+        rows = []
+        for parent, below in areas_below(self.areas).items():
+            part = totals[totals["area"].isin(below)]
+            for level, cells in part.groupby("level"):
+                if (parent, level) not in own.index:
+                    rows.append(((parent, level), float(cells["students"].sum())))
+        summed = pd.Series(dict(rows), dtype=float)
+        if len(summed):
+            summed.index = pd.MultiIndex.from_tuples(summed.index, names=["area", "level"])
+            return pd.concat([own, summed])
+        return own
+
     def has_grades(self, level: str) -> bool:
         """True when grade detail exists for at least two consecutive years (ratios estimable)."""
         part = self.enrolment[(self.enrolment.level == level) & (self.enrolment.grade != "")]

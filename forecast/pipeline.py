@@ -13,7 +13,8 @@ import pandas as pd
 from forecast import __version__, export
 from forecast.backtest import Backtest, accuracy, parse_origins, run_backtest
 from forecast.capacity import Capacity, build_capacity
-from forecast.config import RunConfig
+from forecast.classes import classes_table
+from forecast.config import ConfigError, RunConfig, level_key_problems
 from forecast.coverage import birth_driven_coverage
 from forecast.dataset import Dataset, load_dataset
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
@@ -43,6 +44,9 @@ class RunResult:
     run_id: str = ""
     inputs_id: str = ""
     notes: list[str] = field(default_factory=list)
+    entry_methods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    refusals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def standards_for(config: RunConfig) -> Standards:
@@ -59,6 +63,9 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     compare the demand with the seats. ``method``: ``cohort`` or ``auto`` (the
     backtest-weighted ensemble; default: the config's ``model.method``)."""
     dataset = load_dataset(config.dataset_path())
+    problems = level_key_problems(config, dataset.system)
+    if problems:
+        raise ConfigError("\n".join(problems))
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
     if unknown:
@@ -74,6 +81,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
     method = method or config.model.method
     frames, implied, notes = [], [], []
+    methods, refusals = pd.DataFrame(), pd.DataFrame()
     evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
         else None
     if dataset.enrolment.empty:
@@ -82,6 +90,8 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                      "against birth-driven change")
     else:
         fitted = CohortFlow(config.model).fit(dataset)
+        methods, refusals = fitted.entry_methods, fitted.refusals
+        notes += entry_notes(methods, refusals)
         for name in names:
             frame = fitted.project(until, config.scenarios[name], draws, seed,
                                    scenario_name=name, seats=seats)
@@ -103,12 +113,37 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     records = export.records(shortfall, capacity, standards, dataset) if len(shortfall) else []
     scheduler = export.document(records, run=run, dataset=dataset, until=until, scenarios=names,
                                 sources=sources(dataset), assumptions=all_assumptions)
-    return RunResult(dataset, projections, plan_check(projections, dataset),
-                     pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
-                     all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
-                     birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
-                     _ensemble_record(evidence), evidence[1] if evidence else None,
-                     evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes)
+    result = RunResult(dataset, projections, plan_check(projections, dataset),
+                       pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
+                       all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
+                       birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
+                       _ensemble_record(evidence), evidence[1] if evidence else None,
+                       evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes)
+    result.entry_methods, result.refusals = methods, refusals
+    result.classes = classes_table(projections, dataset, standards) if frames else pd.DataFrame()
+    return result
+
+
+def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
+    """What the run says about how entry grades were projected and what it refused."""
+    notes = []
+    if len(methods):
+        counts = methods.groupby(["level", "grade", "method"], sort=False).size()
+        text = "; ".join(f"{f'{lv} {g}'.strip()}: {m} ({n} area{'s' if n > 1 else ''})"
+                         for (lv, g, m), n in counts.items())
+        notes.append(f"entry grades projected by {text} (entry_methods.csv)")
+    refused = refusals[refusals["status"] == "refused"] if len(refusals) else refusals
+    if len(refused):
+        first = refused.iloc[0]
+        notes.append(f"{len(refused)} area x grade(s) taught in the base year could not be projected "
+                     f"and are left out, with the reason, in refusals.csv (e.g. {first['area']} "
+                     f"{first['level']} {first['grade']}: {first['reason']}); their parents say "
+                     "complete = false")
+    limited = refusals[refusals["status"] != "refused"] if len(refusals) else refusals
+    if len(limited):
+        notes.append(f"{len(limited)} area x grade ratio(s) borrowed from other areas or limited to "
+                     "the range of all areas' (refusals.csv, status column)")
+    return notes
 
 
 def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[str]):
@@ -232,7 +267,9 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]
     tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
               ("implied_migration.csv", result.implied_migration, 4),
               ("shortfall.csv", result.shortfall, 3), ("class_size_check.csv", result.class_sizes, 2),
-              ("coverage.csv", result.coverage, 2), ("accuracy.csv", result.accuracy, 3)]
+              ("coverage.csv", result.coverage, 2), ("accuracy.csv", result.accuracy, 3),
+              ("entry_methods.csv", result.entry_methods, 1), ("refusals.csv", result.refusals, 1),
+              ("classes.csv", result.classes, 1)]
     if result.backtest is not None:
         tables.append(("backtest.csv", result.backtest.table, 3))
     if result.capacity is not None:
@@ -252,11 +289,22 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]
             "config_file": str(config.source) if config.source else None,
             "config": config.model_dump(mode="json"), "assumptions": result.assumptions,
             "projection_method": result.ensemble.get("method", "cohort"), "ensemble": result.ensemble,
+            "school_system": result.dataset.system.describe(),
+            "entry_methods": _entry_summary(result.entry_methods),
+            "refused": int((result.refusals["status"] == "refused").sum()) if len(result.refusals) else 0,
             "notes": result.notes}
     path = out / "run.json"
     atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     written.append(path)
     return written
+
+
+def _entry_summary(methods: pd.DataFrame) -> list[dict]:
+    """Counts of areas per level, grade and entry method, for run.json."""
+    if methods.empty:
+        return []
+    counts = methods.groupby(["level", "grade", "method"], sort=False).size().reset_index(name="areas")
+    return counts.to_dict(orient="records")
 
 
 def summary_table(result: RunResult) -> str:
@@ -265,8 +313,7 @@ def summary_table(result: RunResult) -> str:
     tops = result.dataset.areas[result.dataset.areas["parent"].isna()]["area"]
     proj = proj[proj["area"].isin(tops)]
     last = proj["year"].max()
-    base = result.dataset.level_totals()
-    base = base[base["year"] == result.dataset.base_year].set_index(["area", "level"])["students"]
+    base = result.dataset.totals_in(result.dataset.base_year)
     lines = [f"{'area':10s} {'level':18s} {'scenario':16s} {result.dataset.base_year:>10d} "
              f"{last:>10d} {'p10':>10s} {'p90':>10s}"]
     order = {lv: i for i, lv in enumerate(result.dataset.system.level_names)}

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.catalog import shipped_root
-from forecast.levels import LEVELS
 
 
 def standards_dir() -> Path:
@@ -84,11 +83,15 @@ def with_overrides(base: Standards, class_size: dict[str, float] | None = None,
                    m2_per_seat: dict[str, float] | None = None,
                    lead_time_years: dict[str, int] | None = None) -> Standards:
     """A copy of ``base`` with the config's values; class-size keys are ``level`` or
-    ``level.grade`` (e.g. ``kindergarten.K1``)."""
+    ``level.grade`` (e.g. ``kindergarten.K1``). A level-wide value replaces the shipped
+    per-grade values of that level too (a shipped default never beats a user's setting);
+    a grade the user sets beats the user's level-wide value."""
     sizes = dict(base.class_size)
-    for key, value in (class_size or {}).items():
-        level, _, grade = key.partition(".")
-        sizes[(level, grade)] = float(value)
+    given = {tuple(key.partition(".")[::2]): float(value) for key, value in (class_size or {}).items()}
+    for level, grade in list(given):
+        if grade == "":
+            sizes = {k: v for k, v in sizes.items() if k[0] != level}
+    sizes.update(given)
     return Standards(
         class_size=sizes, large=dict(base.large), super_large=dict(base.super_large),
         max_share_percent=dict(base.max_share_percent),
@@ -96,10 +99,3 @@ def with_overrides(base: Standards, class_size: dict[str, float] | None = None,
         m2_per_seat={**base.m2_per_seat, **(m2_per_seat or {})},
         lead_time_years={**base.lead_time_years, **(lead_time_years or {})},
     )
-
-
-def check_levels(keys, what: str) -> None:
-    """Refuse config keys that are not levels (``level`` or ``level.grade``)."""
-    unknown = sorted({k.partition(".")[0] for k in keys} - set(LEVELS))
-    if unknown:
-        raise ValueError(f"{what}: unknown level(s) {unknown}; use {list(LEVELS)}")

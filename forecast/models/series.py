@@ -23,7 +23,7 @@ from scipy.stats import norm
 from forecast.births import BirthSchedule
 from forecast.config import BirthsScenario
 from forecast.dataset import Dataset, year_ranges
-from forecast.levels import ages
+from forecast.system import SchoolSystem
 
 FORECAST_COLUMNS = ["area", "level", "year", "model", "mean", "p10", "p90"]
 Z80 = float(norm.ppf(0.9))  # half-width of an 80 % normal interval in standard deviations
@@ -54,22 +54,23 @@ def level_panel(dataset: Dataset, until: int,
         empty = pd.DataFrame(columns=["area", "level", "year", "students", "cohort"])
         return empty, empty.drop(columns="students")
     areas = sorted(totals["area"].unique())
-    first = int(totals["year"].min()) - 17
+    first = int(totals["year"].min()) - max(max(dataset.system.ages(lv)) for lv in totals["level"].unique())
     last = max(until, dataset.base_year)
     past = _cohorts(BirthSchedule(dataset.births, areas, first, last), totals,
-                    np.arange(int(totals["year"].min()), dataset.base_year + 1))
+                    np.arange(int(totals["year"].min()), dataset.base_year + 1), dataset.system)
     ahead = _cohorts(BirthSchedule(dataset.births, areas, first, last, births), totals,
-                     np.arange(dataset.base_year + 1, until + 1))
+                     np.arange(dataset.base_year + 1, until + 1), dataset.system)
     history = totals.merge(past, on=["area", "level", "year"], how="left")
     future = ahead.merge(history[["area", "level"]].drop_duplicates(), on=["area", "level"])
     return history.reset_index(drop=True), future.reset_index(drop=True)
 
 
-def _cohorts(schedule: BirthSchedule, totals: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+def _cohorts(schedule: BirthSchedule, totals: pd.DataFrame, years: np.ndarray,
+             system: SchoolSystem) -> pd.DataFrame:
     """Births of each level's cohorts (area, level, year, cohort); NaN where unknown."""
     rows = []
     for level in totals["level"].unique():
-        idx = np.array([[schedule.index(t - a) for a in ages(level)] for t in years]).reshape(len(years), -1)
+        idx = np.array([[schedule.index(t - a) for a in system.ages(level)] for t in years]).reshape(len(years), -1)
         cohort = schedule.central[:, idx].sum(axis=2)  # [area, year]
         rows.append(pd.DataFrame({"area": np.repeat(schedule.areas, len(years)), "level": level,
                                   "year": np.tile(years, len(schedule.areas)), "cohort": cohort.reshape(-1)}))
