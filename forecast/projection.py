@@ -125,7 +125,7 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
     ancestors, members = hierarchy(modelled, areas)
     leaf = np.array([a not in ancestors for a in modelled])
     totals = np.zeros((len(ancestors), len(slots), len(years), draws)) if ancestors else None
-    missing = np.zeros((len(ancestors), len(slots)))  # children taught but not projected
+    missing = np.zeros((len(ancestors), len(slots), len(years)))  # children taught, not projected
     observed = np.zeros((len(slots),), dtype=bool)
     frames: dict[int, pd.DataFrame] = {}
     take, turn = threading.Lock(), threading.Condition()
@@ -158,8 +158,9 @@ def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
                                  seats, buffers)
         part = (np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
                 if totals is not None else None)
-        lost = (expected[start:stop] & np.isnan(arr[:, :, 0, 0])).astype(float)
-        lost_part = members[:, start:stop] @ lost if totals is not None else None
+        lost = (expected[start:stop, :, None] & np.isnan(arr[..., 0])).astype(float)
+        lost_part = (np.tensordot(members[:, start:stop], lost, axes=(1, 0))
+                     if totals is not None else None)
         with turn:  # add into the ancestors in chunk order: the same sums every run
             turn.wait_for(lambda: next_start[0] == start or failed.is_set())
             if failed.is_set():
@@ -203,8 +204,8 @@ def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.n
 def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
              pool: BufferPool | None = None, missing: np.ndarray | None = None) -> pd.DataFrame:
     """Summarise a block's draws into the long projection frame (plus ``p_shortfall`` when
-    seats are given). ``missing`` [area, slot]: children of a parent area that teach the
-    grade but could not be projected; such a parent row says ``complete = False``."""
+    seats are given). ``missing`` [area, slot, year]: children of a parent area that teach
+    the grade but could not be projected; such a parent row says ``complete = False``."""
     stats = summarise(block.draws, pool)
     if seats is not None:
         stats["p_shortfall"] = exceedance(block, seats)
@@ -216,8 +217,8 @@ def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
     frame = pd.DataFrame({"area": area, "level": level, "grade": grade, "year": year,
                           "scenario": scenario, "model": block.model,
                           **{k: v.reshape(-1) for k, v in stats.items()}})
-    lost = np.zeros((n_area, n_slot)) if missing is None else missing
-    frame["missing_parts"] = np.repeat(lost.reshape(-1), n_year).astype(int)
+    lost = np.zeros((n_area, n_slot, n_year)) if missing is None else missing
+    frame["missing_parts"] = lost.reshape(-1).astype(int)
     frame["complete"] = frame["missing_parts"] == 0
     return frame.dropna(subset=["mean"])[COLUMNS + (["p_shortfall"] if seats is not None else [])]
 

@@ -42,7 +42,7 @@ def _cohort_sums(totals: pd.DataFrame, births: pd.DataFrame, system: SchoolSyste
         mask = totals["level"] == level
         for age in system.ages(level):
             key = pd.MultiIndex.from_arrays([totals.loc[mask, "area"], totals.loc[mask, "year"] - age])
-            sums.loc[mask] += lookup.reindex(key).to_numpy()
+            sums.loc[mask] += lookup.reindex(key).to_numpy(dtype=float)
     return sums
 
 

@@ -44,7 +44,8 @@ def shrink_log(history: np.ndarray, central: np.ndarray, mask: np.ndarray,
     tau2 = np.maximum(spread - np.nan_to_num(typical_noise), 0.1 * np.nan_to_num(spread))
     # an area with a single observation has no variance of its own: give it the typical noise x 2
     noise = np.where(np.isfinite(noise), noise, 2 * typical_noise[None, :])
-    weight = tau2[None, :] / (tau2[None, :] + noise)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no spread at all: nothing to shrink
+        weight = tau2[None, :] / (tau2[None, :] + noise)
     weight = np.where(cells & (counts >= MIN_AREAS)[None, :] & np.isfinite(weight), weight, 1.0)
     shrunk = weight * np.nan_to_num(own) + (1 - weight) * np.nan_to_num(common)[None, :]
     return np.where(weight < 1.0, np.exp(shrunk), central), weight
@@ -62,6 +63,7 @@ def shrink_level(values: np.ndarray, noise: np.ndarray, mask: np.ndarray) -> np.
         spread = np.nanvar(data, axis=0, ddof=1)
         typical_noise = np.nanmean(np.where(cells, noise, np.nan), axis=0)
     tau2 = np.maximum(spread - np.nan_to_num(typical_noise), 0.1 * np.nan_to_num(spread))
-    weight = tau2[None, :] / (tau2[None, :] + noise)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no spread at all: nothing to shrink
+        weight = tau2[None, :] / (tau2[None, :] + noise)
     weight = np.where(cells & (counts >= MIN_AREAS)[None, :] & np.isfinite(weight), weight, 1.0)
     return np.where(cells, weight * values + (1 - weight) * np.nan_to_num(common)[None, :], values)
