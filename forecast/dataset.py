@@ -188,6 +188,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     base_year = int(meta.get("base_year") or (enrolment.year.max() if len(enrolment) else 0))
     problems += _births_coverage_problems(enrolment, births, base_year, system)
     problems += _enrolment_gap_warnings(enrolment)
+    problems += _zero_level_warnings(enrolment, base_year)
     if any(p.severity == "error" for p in problems):
         return None, problems
 
@@ -402,6 +403,24 @@ def _enrolment_gap_warnings(enrolment: pd.DataFrame) -> list[Problem]:
             problems.append(Problem("enrolment.csv", f"{area} {level}: years {year_ranges(missing)} "
                                     "are not observed; models use the observed years only",
                                     column="year", severity="warning"))
+    return problems
+
+
+def _zero_level_warnings(enrolment: pd.DataFrame, base_year: int) -> list[Problem]:
+    """A level with 0 pupils in every row of the base year is not taught there: say so (one
+    line per level, with a count), rather than let it vanish from the outputs unannounced."""
+    base = enrolment[enrolment["year"] == base_year]
+    if base.empty:
+        return []
+    totals = base.groupby(["area", "level"])["students"].sum()
+    zero = totals[totals == 0].reset_index()
+    problems = []
+    for level, part in zero.groupby("level", sort=False):
+        names = ", ".join(part["area"].astype(str).head(3)) + (", ..." if len(part) > 3 else "")
+        problems.append(Problem("enrolment.csv", f"{level}: {len(part)} area(s) report 0 pupils in "
+                                f"every row of the base year {base_year} ({names}); the level is "
+                                "taken as not taught there and is not projected", column="students",
+                                severity="warning"))
     return problems
 
 
