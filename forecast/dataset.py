@@ -48,6 +48,7 @@ class Dataset:
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     system: SchoolSystem = DEFAULT  # the grade system the dataset declares
+    encodings: dict[str, str] = field(default_factory=dict)  # file name -> encoding read
 
     def table(self, name: str) -> pd.DataFrame:
         """An optional table, or an empty frame with its required columns."""
@@ -141,8 +142,8 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     folder = Path(path)
     if not folder.is_dir():
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
-    meta, problems = _read_meta(folder)
-    default_unit = meta.get("units", "persons")
+    meta, problems, yaml_encoding = _read_meta(folder)
+    default_unit = meta.get("units") or "persons"
     try:
         system = from_declaration(meta.get("system"))
     except SchoolSystemError as exc:
@@ -151,11 +152,14 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     specs = table_specs(system)
 
     tables: dict[str, pd.DataFrame] = {}
+    encodings = {"dataset.yaml": yaml_encoding} if yaml_encoding else {}
     for name in ("births", "population", "enrolment") + OPTIONAL_TABLES:
         file = folder / f"{name}.csv"
-        if file.exists():
+        if file.exists() or file.is_symlink():
             frame, found = read_table(file, specs[name], default_unit)
             problems += found
+            if frame.attrs.get("encoding"):
+                encodings[file.name] = frame.attrs["encoding"]
             if all(c in frame.columns for c in specs[name].required):
                 # Keep readable tables (even with bad cells) so cross-table checks still run
                 # and every problem is reported in one pass.
@@ -189,6 +193,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     problems += _births_coverage_problems(enrolment, births, base_year, system)
     problems += _enrolment_gap_warnings(enrolment)
     problems += _zero_level_warnings(enrolment, base_year)
+    problems += _plausibility_warnings(enrolment, births, system, meta)
     if any(p.severity == "error" for p in problems):
         return None, problems
 
@@ -198,33 +203,35 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         births=births[["area", "year", "births"]].astype({"year": int}).reset_index(drop=True),
         enrolment=enrolment, tables=optional, meta=meta,
         warnings=[p for p in problems if p.severity == "warning"], system=system,
+        encodings=encodings,
     )
     return dataset, problems
 
 
-def _read_meta(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,
+                           meta: dict[str, Any]) -> list[Problem]:
+    """Zero-only levels and levels larger than their cohorts (forecast.inputs.plausibility)."""
+    from forecast.inputs.plausibility import cohort_warnings, zero_series_warnings
+
+    return zero_series_warnings(enrolment) + cohort_warnings(
+        enrolment, births, system, proxy=bool(meta.get("births_proxy")))
+
+
+def _read_meta(folder: Path) -> tuple[dict[str, Any], list[Problem], str]:
+    """dataset.yaml, read and type-checked by ``forecast.inputs.meta`` (empty when absent)."""
+    from forecast.inputs.meta import read_meta
+
     file = folder / "dataset.yaml"
-    if not file.exists():
-        return {}, []
-    try:
-        meta = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        return {}, [Problem("dataset.yaml", f"is not valid YAML: {exc}".splitlines()[0])]
-    problems = []
-    if not isinstance(meta, dict):
-        return {}, [Problem("dataset.yaml", "must be a mapping of keys (name, areas, base_year, ...)")]
-    unit = meta.get("units", "persons")
+    if not (file.exists() or file.is_symlink()):
+        return {}, [], ""
+    meta, found, encoding = read_meta(file)
+    problems = [Problem("dataset.yaml", reason, column=key, severity=severity)
+                for reason, key, severity in found]
+    unit = meta.get("units") or "persons"
     if unit not in UNIT_FACTORS:
         problems.append(Problem("dataset.yaml", f"units '{unit}' is not known (use persons or "
                                 "10k persons)", column="units"))
-    if "base_year" in meta and not isinstance(meta["base_year"], int):
-        problems.append(Problem("dataset.yaml", "base_year must be a whole year such as 2020",
-                                column="base_year"))
-    for i, entry in enumerate(meta.get("areas") or []):
-        if not isinstance(entry, dict) or not entry.get("area"):
-            problems.append(Problem("dataset.yaml", f"areas entry {i + 1} needs an 'area' key",
-                                    column="areas"))
-    return meta, problems
+    return meta, problems, encoding
 
 
 def _areas(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -198,21 +198,46 @@ def spreadsheet_row(index: int) -> int:
     return int(index) + 2
 
 
+REQUIRED_DATA = ("births", "population", "enrolment")  # a header without rows is an error here
+COMMON_COLUMNS = ("source", "unit", "note", "notes", "name", "comment")
+EXTRA_COLUMNS = {
+    "enrolment": ("grade",), "projects": ("level_inferred", "part_of"),
+    "seat_additions": ("level",), "schools": ("school",), "classes": ("grade",),
+    "population": (), "births": (),
+}
+
+
+def known_columns(spec: TableSpec) -> tuple[str, ...]:
+    """Every column a table of ``spec`` may have; others are reported as unknown."""
+    schema = tuple(spec.schema.columns) if spec.schema is not None else ()
+    return tuple(dict.fromkeys(spec.required + spec.numeric + spec.integer + spec.key + schema
+                               + COMMON_COLUMNS + EXTRA_COLUMNS.get(spec.name, ())))
+
+
 def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tuple[pd.DataFrame, list[Problem]]:
     """Read ``path`` as ``spec`` describes; return the typed frame and every problem found.
 
     Count columns are converted to persons using the row's ``unit`` column (if any) or the
-    dataset's default unit; the ``unit`` column then reads ``persons``.
+    dataset's default unit; the ``unit`` column then reads ``persons``. Numbers follow
+    ``forecast.inputs.numbers`` (the data contract's rules); the encoding read is kept in
+    ``frame.attrs["encoding"]``.
     """
-    name = path.name
-    problems: list[Problem] = []
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(), [Problem(name, f"cannot be read as CSV: {exc}".splitlines()[0])]
-    raw.columns = [str(c).strip() for c in raw.columns]
-    frame = raw.apply(lambda col: col.str.strip())
+    from forecast.inputs.csv_reader import read_csv
+    from forecast.inputs.numbers import parse_column
+    from forecast.inputs.plausibility import jump_warnings
 
+    name = path.name
+    raw = read_csv(path)
+    problems = [Problem(name, reason, row, column) for reason, row, column in raw.faults]
+    if problems:
+        return pd.DataFrame(), problems
+    frame = raw.frame
+    if frame.empty:
+        severity = "error" if spec.name in REQUIRED_DATA else "warning"
+        return pd.DataFrame(), [Problem(name, "has a header but no data rows; fill it or delete "
+                                        "the file" + ("" if severity == "error" else " (ignored)"),
+                                        severity=severity)]
+    problems += _column_problems(frame, spec, name)
     missing = [c for c in spec.required if c not in frame.columns]
     for column in missing:
         problems.append(Problem(name, f"required column '{column}' is missing", column=column))
@@ -223,11 +248,9 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
         if column not in frame.columns:
             continue
         text = frame[column]
-        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        bad = values.isna() & (text != "")
-        for index in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(name, f"'{text.iloc[index]}' is not a number",
-                                    spreadsheet_row(index), column))
+        values, reasons = parse_column(text)
+        for index, reason in reasons.items():
+            problems.append(Problem(name, reason, spreadsheet_row(index), column))
         if column in spec.integer:
             fractional = values.notna() & (values % 1 != 0)
             for index in np.flatnonzero(fractional.to_numpy()):
@@ -243,11 +266,40 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     problems += _schema_problems(frame, spec, name)
     problems += _duplicate_problems(frame, spec, name)
     if not any(p.severity == "error" for p in problems):
+        raw_units = frame["unit"].copy() if "unit" in frame.columns else None
         frame = _to_persons(frame, spec, default_unit)
+        for column in spec.count_columns:
+            if not spec.free_units:
+                problems += jump_warnings(frame, spec.name, column, raw_units)
         for column in spec.integer:
             if column in frame.columns and frame[column].notna().all():
                 frame[column] = frame[column].astype(int)
+    frame.attrs["encoding"] = raw.encoding
     return frame, problems
+
+
+def _column_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+    """Unknown columns, by name with the closest known one: an error when the closest is a
+    required or size column the table lacks (``classroom`` for ``classrooms``), else a
+    warning (the column is ignored)."""
+    import difflib
+
+    known = known_columns(spec)
+    needed = set(spec.required + spec.numeric + spec.integer)
+    problems = []
+    for column in frame.columns:
+        if column in known:
+            continue
+        close = difflib.get_close_matches(column.lower(), known, n=1, cutoff=0.6)
+        if close and close[0] in needed and close[0] not in frame.columns:
+            problems.append(Problem(name, f"unknown column '{column}': did you mean "
+                                    f"'{close[0]}'? Rename it (as it stands its values are not read)",
+                                    1, column))
+        else:
+            hint = f" (closest known column: '{close[0]}')" if close else ""
+            problems.append(Problem(name, f"unknown column '{column}' is ignored{hint}; known "
+                                    f"columns: {', '.join(known)}", 1, column, "warning"))
+    return problems
 
 
 def _unit_problems(frame: pd.DataFrame, name: str) -> list[Problem]:

@@ -1,0 +1,64 @@
+"""Numbers in CSV cells, by the rules docs/data-contract.md states.
+
+- Full-width digits and signs (０-９, ，, ．, －) are normalised with NFKC first.
+- A comma is a thousands separator only in groups of three digits (``62,700``,
+  ``1,234,567.5``); any other comma (``6,27``, a decimal comma) is refused, never dropped.
+- ``%`` is refused in count columns (give persons, not a share).
+- ``inf``, ``nan`` and numbers beyond ``MAX_ABS`` (``1e400`` overflows to inf) are refused;
+  only plain decimal or scientific notation is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+MAX_ABS = 1e12  # no count, seat number or area in a school plan comes near this
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_NON_FINITE = re.compile(r"[+-]?(inf(inity)?|nan)", re.IGNORECASE)
+
+
+def parse_number(text: str, percent_ok: bool = False) -> tuple[float, str | None]:
+    """One cell: (value, None) or (nan, reason). Empty cells give (nan, None)."""
+    cell = unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
+    if cell == "":
+        return float("nan"), None
+    shown = f"'{text}'"
+    if "%" in cell:
+        if not percent_ok:
+            return float("nan"), f"{shown} has a % sign; give the count itself (a share is not a count)"
+        cell = cell.replace("%", "").strip()
+    if "," in cell:
+        if not _THOUSANDS.fullmatch(cell):
+            return float("nan"), (f"{shown} is not a number: a comma is read only as a thousands "
+                                  "separator between groups of three digits (62,700); write "
+                                  "decimals with a point (6.27)")
+        cell = cell.replace(",", "")
+    if _NON_FINITE.fullmatch(cell):
+        return float("nan"), f"{shown} is not a finite number; give the value"
+    if not _PLAIN.fullmatch(cell):
+        return float("nan"), f"{shown} is not a number"
+    value = float(cell)
+    if not np.isfinite(value) or abs(value) > MAX_ABS:
+        return float("nan"), f"{shown} is implausibly large (beyond {MAX_ABS:.0e}); check the value and its unit"
+    return value, None
+
+
+def parse_column(text: pd.Series, percent_ok: bool = False) -> tuple[pd.Series, dict[int, str]]:
+    """A column of cells: float values (NaN where empty or refused) and the refusal reasons
+    by position."""
+    values = np.full(len(text), np.nan)
+    reasons: dict[int, str] = {}
+    cache: dict[str, tuple[float, str | None]] = {}
+    for i, cell in enumerate(text.to_numpy()):
+        parsed = cache.get(cell)
+        if parsed is None:
+            parsed = cache[cell] = parse_number(cell, percent_ok)
+        values[i], reason = parsed
+        if reason:
+            reasons[i] = reason
+    return pd.Series(values, index=text.index, dtype=float), reasons

@@ -1,0 +1,99 @@
+"""Plausibility warnings: values that parse but are probably wrong.
+
+Each warning names the file, the row and what looks wrong; none stops a run, because a real
+district can have a real jump (a new school, a redrawn boundary). The factors are declared
+here and listed in docs/data-contract.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+JUMP_FACTOR = 3.0  # a count more than 3x (or under 1/3 of) the previous observed year
+COHORT_FACTOR = 3.0  # a level more than 3x the births of the cohorts it serves
+
+SERIES_KEYS = {
+    "births": ("area",), "population": ("area", "age"), "enrolment": ("area", "level", "grade"),
+    "flows": ("area", "level", "flow"), "classes": ("area", "level", "grade"),
+}
+
+
+def _row(index: int) -> int:
+    return int(index) + 2
+
+
+def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Series | None):
+    """Year-on-year jumps beyond ``JUMP_FACTOR`` within each series of ``table``; when the row's
+    unit differs from the previous year's the warning says it is probably a unit mismatch."""
+    from forecast.validation import Problem
+
+    keys = [k for k in SERIES_KEYS.get(table, ()) if k in frame.columns]
+    if not keys or column not in frame.columns or "year" not in frame.columns or len(frame) < 2:
+        return []
+    data = frame[keys + ["year", column]].copy()
+    data["_row"] = np.arange(len(frame))
+    data["_unit"] = raw_units.to_numpy() if raw_units is not None else ""
+    data = data.sort_values(keys + ["year"], kind="stable")
+    same = (data[keys].shift() == data[keys]).all(axis=1).to_numpy()
+    prev = data[column].shift().to_numpy(dtype=float)
+    value = data[column].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = value / prev
+    flagged = same & (prev > 0) & (value > 0) & ((ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR))
+    problems = []
+    prev_unit = data["_unit"].shift().to_numpy()
+    prev_year = data["year"].shift().to_numpy()
+    for i in np.flatnonzero(flagged):
+        rec = data.iloc[i]
+        reason = (f"{column} {value[i]:,.0f} in {int(rec['year'])} is {ratio[i]:.3g}x the "
+                  f"{int(prev_year[i])} value ({prev[i]:,.0f})")
+        if rec["_unit"] != prev_unit[i]:
+            reason += (f"; this row's unit '{rec['_unit'] or 'default'}' differs from the previous "
+                       f"year's '{prev_unit[i] or 'default'}': probably a unit mismatch")
+        else:
+            reason += f" (beyond the plausibility factor {JUMP_FACTOR:g}); check the value and unit"
+        problems.append(Problem(f"{table}.csv", reason, _row(rec["_row"]), column, "warning"))
+    return problems
+
+
+def zero_series_warnings(enrolment: pd.DataFrame) -> list:
+    """A level that is zero in every year would be projected as zero: say so."""
+    from forecast.validation import Problem
+
+    if enrolment is None or enrolment.empty or "students" not in enrolment:
+        return []
+    totals = enrolment.groupby(["area", "level"])["students"].agg(["sum", "count"])
+    zero = totals[(totals["sum"] == 0) & (totals["count"] > 0)]
+    return [Problem("enrolment.csv", f"level {level} of area {area} is 0 in every year: it is kept "
+                    "and projected as zero; delete its rows if the level does not exist there",
+                    column="students", severity="warning") for area, level in zero.index]
+
+
+def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy: bool) -> list:
+    """Level totals larger than ``COHORT_FACTOR`` times the births of the cohorts the level
+    serves (skipped for proxy births, which are an index, not counts)."""
+    from forecast.validation import Problem
+
+    if proxy or enrolment is None or enrolment.empty or births is None or births.empty:
+        return []
+    born = births.groupby(["area", "year"])["births"].sum()
+    rows = enrolment.reset_index(drop=True)
+    rows = rows.assign(_row=np.arange(len(rows)))
+    totals = rows[rows["grade"].astype(str) == ""] if "grade" in rows else rows
+    problems = []
+    for rec in totals.itertuples():
+        if rec.level not in system.level_names:
+            continue
+        years = [int(rec.year) - age for age in system.ages(rec.level)]
+        keys = [(rec.area, y) for y in years]
+        if not all(k in born.index for k in keys):
+            continue
+        cohorts = float(sum(born[k] for k in keys))
+        if cohorts > 0 and rec.students > COHORT_FACTOR * cohorts:
+            problems.append(Problem(
+                "enrolment.csv", f"{rec.level} {int(rec.year)} ({rec.area}): {rec.students:,.0f} "
+                f"students is more than {COHORT_FACTOR:g}x the {cohorts:,.0f} births of its cohorts "
+                f"({years[-1]}-{years[0]}); check the unit or the births", _row(rec._row), "students",
+                "warning"))
+    return problems
