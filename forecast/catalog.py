@@ -17,19 +17,29 @@ def shipped_root() -> Path:
     return installed if (installed / "data").is_dir() else _PACKAGE.parent
 
 
+def is_bare_name(name_or_path: str | Path) -> bool:
+    """True for a name such as ``banan`` (no folder part, not ``.``/``~``-relative): only such
+    a name may stand for a shipped dataset or config. ``some/typo/banan`` is a path and must
+    exist, so a typo never silently runs the shipped data."""
+    text = str(name_or_path)
+    return bool(text) and "/" not in text and "\\" not in text and not text.startswith((".", "~"))
+
+
 def resolve_dataset(name_or_path: str | Path) -> Path:
-    """A dataset folder: an existing path as given, else a shipped dataset of that name."""
+    """A dataset folder: an existing path as given, else (for a bare name only) a shipped
+    dataset of that name; otherwise the path as given (callers report it missing)."""
     path = Path(name_or_path)
-    if path.is_dir():
+    if path.exists() or not is_bare_name(name_or_path):
         return path
-    shipped = shipped_root() / "data" / Path(name_or_path).name
+    shipped = shipped_root() / "data" / path.name
     return shipped if shipped.is_dir() else path
 
 
 def resolve_config(name_or_path: str | Path) -> Path:
-    """A config file: an existing path as given, else a shipped config of that name."""
+    """A config file: an existing path as given, else (for a bare name, with or without
+    ``.yaml``) a shipped config of that name; otherwise the path as given."""
     path = Path(name_or_path)
-    if path.is_file():
+    if path.exists() or not is_bare_name(name_or_path):
         return path
     stem = path.name if path.suffix else f"{path.name}.yaml"
     shipped = shipped_root() / "configs" / stem

@@ -23,7 +23,25 @@ class InputError(click.ClickException):
     exit_code = 1
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; failures a user's input or environment causes (unreadable files,
+    an unusable --out, ...) become InputError (one line, exit 1) in every command."""
+
+    def invoke(self, ctx: click.Context):
+        from forecast.outputs.errors import user_message
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            message = user_message(exc)
+            if message is None:
+                raise
+            raise InputError(message) from exc
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="forecast")
 def cli() -> None:
     """Forecast school-enrolment demand and find where school places run short."""
@@ -49,6 +67,8 @@ def validate(path: str) -> None:
             click.echo(f"  warning: {problem}", err=True)
         sys.exit(1)
     click.echo(dataset.summary())
+    if dataset.encodings:
+        click.echo("  encodings: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
     _readiness(dataset)
     for problem in warnings:
         click.echo(f"  warning: {problem}")
@@ -82,10 +102,21 @@ def _dataset_folder(path: str) -> Path:
             return load_config(path).dataset_path()
         except ConfigError as exc:
             raise InputError(str(exc)) from exc
+    return _existing_folder(path)
+
+
+def _existing_folder(path: str) -> Path:
+    """A dataset folder that exists: a path as given, or a shipped dataset for a bare name."""
+    from forecast.catalog import is_bare_name
+
     folder = resolve_dataset(path)
-    if not folder.is_dir():
-        raise InputError(f"{path}: no such dataset folder (see `forecast data list`)")
-    return folder
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise InputError(f"{path}: is a file, not a dataset folder")
+    hint = "see `forecast data list` for shipped datasets" if is_bare_name(path) else \
+        "the path does not exist (shipped datasets are found by a bare name such as banan)"
+    raise InputError(f"{path}: no such dataset folder ({hint})")
 
 
 def _config_options(func):
@@ -105,17 +136,20 @@ def _load(config_path: str | None, data_dir: str | None):
     except ConfigError as exc:
         raise InputError(str(exc)) from exc
     if data_dir:
-        if not Path(data_dir).is_dir():
-            raise InputError(f"{data_dir}: no such dataset folder")
+        data_dir = str(_existing_folder(data_dir))
         baseline = config.scenarios.get("baseline", config.scenarios[config.default_scenario])
         config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
                                            "scenarios": {"baseline": baseline},
                                            "default_scenario": "baseline"})
+    elif not config.dataset_path().is_dir():
+        raise InputError(f"{config.source}, key dataset: '{config.dataset}' is not a dataset folder "
+                         "(a path must exist; a bare name is a shipped dataset)")
     return config
 
 
-def _run(config, names, out: Path, draws=None, seed=None, until=None, method=None):
-    """Run the pipeline and write every output; input problems become InputError."""
+def _run(config, names, out: Path, draws=None, seed=None, until=None, method=None, report=None):
+    """Run the pipeline and write every output (``report``: a language to write the report
+    in, into the same run folder); input problems become InputError."""
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
     from forecast.validation import DatasetError
@@ -130,7 +164,10 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
             result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method)
     except (DatasetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
-    return result, write_outputs(result, out, config)
+    extra = None
+    if report and len(result.projections):
+        extra = lambda folder: _write_report(folder, report, result.dataset)  # noqa: E731
+    return result, write_outputs(result, out, config, extra)
 
 
 @cli.command()
@@ -139,15 +176,18 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
 @click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
-@click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
-@click.option("--until", type=int, default=None, help="Last projected year (default: the config's, 2025).")
+@click.option("--draws", type=click.IntRange(1, 100_000), default=None, help="Monte Carlo draws (default: the config's).")
+@click.option("--until", type=click.IntRange(1900, 2200), default=None,
+              help="Last projected year, base year + 1 .. + max horizon (default: the config's, 2025).")
+@click.option("--max-horizon", type=click.IntRange(1, 200), default=None,
+              help="Allow --until this many years after the base year (default: the config's, 30).")
 @click.option("--model", "method", type=click.Choice(["cohort", "auto"]), default=None,
               help="cohort flow, or auto: the backtest-weighted ensemble (default: the config's).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (report.xlsx, plots, report.html).")
 @click.option("--no-report", is_flag=True, help="Skip report.xlsx, plots/ and report.html.")
-def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, method,
-        lang, no_report) -> None:
+def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, max_horizon,
+        method, lang, no_report) -> None:
     """Project enrolment for every area, level and year, with intervals, and compare it with
     the seats.
 
@@ -160,8 +200,11 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     from forecast.shortfall import format_table, worst
 
     config = _load(config_path, data_dir)
+    if max_horizon is not None:
+        config = config.model_copy(update={"max_horizon": max_horizon})
     names = list(config.scenarios) if all_scenarios else list(scenario) or None
-    result, written = _run(config, names, Path(out_dir), draws, seed, until, method)
+    result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
+                           report=None if no_report else lang)
     for note in result.notes:
         click.echo(f"note: {note}")
     if result.ensemble:
@@ -181,8 +224,6 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
         for row in result.coverage.itertuples():
             click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
                        f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
-    if not no_report and len(result.projections):
-        written += _write_report(Path(out_dir), lang, result.dataset)
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -204,12 +245,15 @@ def report(out_dir, lang) -> None:
     """Rebuild the report of the run in OUT: report.xlsx (summary, projections, shortfall,
     plan check, assumptions, sources, accuracy), plots/*.png and a self-contained
     report.html. Accuracy comes from OUT/accuracy.csv when a backtest wrote one there."""
+    from forecast.outputs import update_run
     from forecast.report.inputs import ReportError
 
+    out = Path(out_dir)
     try:
-        paths = _write_report(Path(out_dir), lang)
+        with update_run(out) as folder:
+            paths = [out / p.relative_to(folder) for p in _write_report(folder, lang)]
     except ReportError as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError(str(exc).replace(str(folder), str(out))) from exc
     for path in paths:
         click.echo(f"wrote {path}")
 
@@ -220,10 +264,13 @@ def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
 
     from forecast.pipeline import previous_outputs
 
-    previous = previous_outputs(out, config)
-    if previous is not None and set(scenario) <= set(previous[0]["scenario"]):
-        click.echo(f"reading {out / 'shortfall.csv'} (same config and data)", err=True)
+    previous = previous_outputs(out, config, list(scenario) or None)
+    if previous is not None:
+        click.echo(f"reading run {previous[1].get('run_id')} in {out} (same config, data, "
+                   f"scenarios and horizon {previous[1].get('until')})", err=True)
         return previous
+    click.echo(f"no run in {out} matches this config, data, scenarios and horizon: running it",
+               err=True)
     result, _ = _run(config, list(scenario) or None, out)
     if result.shortfall.empty:
         for note in result.notes:
@@ -297,7 +344,10 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
                           scenarios=sorted(set(table["scenario"])) if len(table) else [],
                           sources=meta.get("sources") or sources(dataset),
                           assumptions=meta.get("assumptions") or capacity.assumptions)
-    path = export.write(doc, out, fmt)
+    from forecast.outputs import update_run
+
+    with update_run(out) as folder:
+        path = out / export.write(doc, folder, fmt).relative_to(folder)
     click.echo(f"{len(recs)} record(s) with a seat need")
     click.echo(f"wrote {path}")
 
@@ -404,5 +454,12 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a clean CLI
-        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
+        from forecast.outputs.errors import user_message
+
+        message = user_message(exc)
+        if message is None:
+            click.echo(f"error: {type(exc).__name__}: {exc} (an internal error: please report it "
+                       "with the command that caused it)", err=True)
+            sys.exit(2)
+        click.echo(f"error: {message}", err=True)
+        sys.exit(1)

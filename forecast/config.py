@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from forecast.system import SchoolSystem
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys refused; no lax coercion (``seed: yes`` or ``until: "2025"`` are errors,
+    not 1 and 2025); whole numbers are accepted where a decimal is expected."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class BirthsScenario(Strict):
@@ -178,15 +180,16 @@ class CapacitySettings(Strict):
 
 class RunConfig(Strict):
     dataset: str
-    until: int = 2025
-    draws: int = Field(default=1000, ge=1)
+    until: int = Field(default=2025, ge=1900, le=2200)
+    max_horizon: int = Field(default=30, ge=1, le=200)  # until may be at most base year + this
+    draws: int = Field(default=1000, ge=1, le=100_000)
     seed: int = 1
     model: ModelSettings = Field(default_factory=ModelSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     backtest: BacktestSettings = Field(default_factory=BacktestSettings)
     scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"baseline": Scenario()})
     default_scenario: str = "baseline"
-    source: Path | None = Field(default=None, exclude=True)
+    source: Path | None = Field(default=None, exclude=True, strict=False)
 
     def dataset_path(self) -> Path:
         """The dataset folder, relative paths taken from the config file's folder first."""
@@ -208,17 +211,29 @@ def load_config(path: str | Path) -> RunConfig:
     """Read and check a run configuration; raise ``ConfigError`` naming file and key."""
     from forecast.catalog import resolve_config
 
-    file = resolve_config(path)
-    if not file.is_file():
+    from forecast.inputs import InputFileError, load_yaml
+
+    try:
+        file = resolve_config(path)
+    except FileNotFoundError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not (file.exists() or file.is_symlink()):
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+        data, _encoding = load_yaml(file)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: must be a mapping of keys (dataset, until, scenarios, ...), "
+                          f"not a {type(data).__name__}")
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{file}, key {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{file}, key {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                 + (f" (got {e['input']!r})" if isinstance(e.get("input"), str | int | float) else "")
+                 for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from exc
     if config.default_scenario not in config.scenarios:
         raise ConfigError(f"{file}, key default_scenario: '{config.default_scenario}' is not "

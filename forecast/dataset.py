@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from forecast.system import DEFAULT, SchoolSystem, SchoolSystemError, from_declaration
 from forecast.validation import (

@@ -1,9 +1,13 @@
-"""Writing outputs atomically: a reader never sees a half-written file."""
+"""Writing outputs atomically: a reader never sees a half-written file.
+
+The temporary file is created by the writer itself (not ``tempfile.mkstemp``, which makes
+it 0600), so outputs follow the user's umask and colleagues on a shared drive can read them.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +17,7 @@ import pandas as pd
 def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
     """Let ``writer`` write a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         writer(tmp)
         os.replace(tmp, path)

@@ -5,6 +5,7 @@ outputs (tables, scheduler export, run record)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,11 +72,10 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     if unknown:
         raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
                          f"{', '.join(config.scenarios)}")
-    until = until or config.until
-    draws = draws or config.draws
+    until = config.until if until is None else until
+    draws = config.draws if draws is None else draws
     seed = config.seed if seed is None else seed
-    if until <= dataset.base_year:
-        raise ValueError(f"until ({until}) must be after the base year ({dataset.base_year})")
+    check_run_size(dataset, config, until, draws, len(names))
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
@@ -146,6 +146,20 @@ def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
     return notes
 
 
+def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int) -> None:
+    """Refuse (ValueError) a horizon beyond the config's ``max_horizon``, too many draws or a
+    run estimated not to fit in free memory, before any work starts."""
+    from forecast.inputs.bounds import MAX_DRAWS, check_memory, check_until, estimate_bytes
+
+    check_until(until, dataset.base_year, config.max_horizon)
+    if not 1 <= draws <= MAX_DRAWS:
+        raise ValueError(f"--draws {draws}: use 1 to {MAX_DRAWS:,}")
+    parents = int(dataset.areas["parent"].dropna().nunique())
+    slots = len(dataset.system.slots()) + len(dataset.system.level_names)
+    check_memory(estimate_bytes(len(dataset.areas), parents, slots, until - dataset.base_year,
+                                draws, scenarios))
+
+
 def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[str]):
     """Backtest the dataset with the config's settings and build the ensemble from it
     (None, with a note, when the data allow no backtest: the cohort flow is then used)."""
@@ -187,14 +201,26 @@ def inputs_id(config: RunConfig) -> str:
                               config.dataset_path())
 
 
-def previous_outputs(out: Path, config: RunConfig) -> tuple[pd.DataFrame, dict] | None:
-    """The shortfall table and run record in ``out`` when they were written for the same
-    config and data; None otherwise (then the caller runs)."""
+def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None = None
+                     ) -> tuple[pd.DataFrame, dict] | None:
+    """The shortfall table and run record in ``out`` when that run matches what is asked: the
+    same config and data (``inputs_id``), horizon (``until``) and the asked scenarios (default:
+    the config's default), with shortfall.csv as the manifest lists it. None otherwise (then
+    the caller runs)."""
+    from forecast.outputs.manifest import verify
+    from forecast.outputs.rundir import recover
+
+    recover(out)
     record, table = out / "run.json", out / "shortfall.csv"
-    if not (record.is_file() and table.is_file()):
+    if not (record.is_file() and table.is_file()) or verify(out, ("shortfall.csv",)) is not None:
         return None
-    meta = json.loads(record.read_text(encoding="utf-8"))
-    if meta.get("inputs_id") != inputs_id(config):
+    try:
+        meta = json.loads(record.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    asked = set(scenarios or [config.default_scenario])
+    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != config.until
+            or not asked <= set(meta.get("scenarios") or [])):
         return None
     return pd.read_csv(table, keep_default_na=True), meta
 
@@ -262,8 +288,21 @@ def assumptions(dataset: Dataset, config: RunConfig, scenarios: list[str]) -> li
     return out
 
 
-def write_outputs(result: RunResult, out: Path, config: RunConfig) -> list[Path]:
-    """Write every table of the run, the scheduler export (JSON) and run.json."""
+def write_outputs(result: RunResult, out: Path, config: RunConfig,
+                  extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """Write every table of the run, the scheduler export (JSON), run.json with its manifest
+    and whatever ``extra`` writes (the report) into a temporary folder, then swap it in as
+    ``out`` (see forecast.outputs.rundir): ``out`` always holds one complete run."""
+    from forecast.outputs import run_folder
+
+    with run_folder(out) as folder:
+        written = _write_tables(result, folder, config)
+        if extra is not None:
+            written += extra(folder)
+    return [Path(out) / p.relative_to(folder) for p in written]
+
+
+def _write_tables(result: RunResult, out: Path, config: RunConfig) -> list[Path]:
     tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
               ("implied_migration.csv", result.implied_migration, 4),
               ("shortfall.csv", result.shortfall, 3), ("class_size_check.csv", result.class_sizes, 2),

@@ -69,9 +69,9 @@ def test_same_seed_gives_byte_identical_output(tmp_path):
 
 def test_run_on_any_folder_and_later_years(toy_dataset, tmp_path):
     result = CliRunner().invoke(cli, ["run", "--data", str(toy_dataset), "--until", "2032",
-                                      "--draws", "50", "--out", str(tmp_path)])
+                                      "--draws", "50", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    proj = pd.read_csv(tmp_path / "projections.csv", keep_default_na=False)
+    proj = pd.read_csv(tmp_path / "out" / "projections.csv", keep_default_na=False)
     assert proj["year"].max() == 2032
     assert set(proj["area"]) == {"north", "south", "district"}
 

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from forecast.io import atomic_write_with
+from forecast.outputs.determinism import PNG_METADATA
 from forecast.labels import column, text
 from forecast.labels import level as level_name
 from forecast.levels import LEVELS
@@ -57,7 +58,8 @@ def _axes(size: tuple[float, float]):
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight",
+                                                    metadata=PNG_METADATA))
     return path
 
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from forecast import __version__
 from forecast.io import atomic_write_with
+from forecast.outputs.determinism import fix_zip
 from forecast.labels import column, level, text
 from forecast.report.inputs import ReportInputs
 
@@ -86,6 +87,7 @@ def write_workbook(inputs: ReportInputs, path: Path, lang: str = "en") -> Path:
                 _fit_widths(sheet, frame)
                 if name == shortfall_sheet:
                     _flag_shortfalls(sheet, frame, lang)
+        fix_zip(tmp)  # fixed timestamps: identical runs give identical bytes
 
     atomic_write_with(path, write)
     return path
