@@ -210,7 +210,6 @@ class ConfigError(ValueError):
 def load_config(path: str | Path) -> RunConfig:
     """Read and check a run configuration; raise ``ConfigError`` naming file and key."""
     from forecast.catalog import resolve_config
-
     from forecast.inputs import InputFileError, load_yaml
 
     try:

@@ -186,7 +186,9 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     births = tables.get("births")
     if births is None and "population" in tables:
         births = births_from_population(tables["population"])
-    births = births if births is not None else pd.DataFrame(columns=["area", "year", "births"])
+    if births is None:  # typed, so models summing cohorts get float NaN, not objects
+        births = pd.DataFrame({"area": pd.Series(dtype=object), "year": pd.Series(dtype=int),
+                               "births": pd.Series(dtype=float)})
     problems += _births_gap_problems(births)
     base_year = int(meta.get("base_year") or (enrolment.year.max() if len(enrolment) else 0))
     problems += _births_coverage_problems(enrolment, births, base_year, system)

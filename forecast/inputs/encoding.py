@@ -9,6 +9,7 @@ would give area names that silently match nothing.
 from __future__ import annotations
 
 import codecs
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -104,11 +105,15 @@ _COMMON_CJK = ((0x4E00, 0x9FFF), (0x3000, 0x303F), (0xFF00, 0xFFEF), (0x2000, 0x
                (0x2150, 0x218F), (0x25A0, 0x25FF), (0x0391, 0x03C9))
 
 
+# A lone ideograph between Latin letters ("Gr鲞e") is how accented Latin-1 text reads as GBK.
+_LATIN_SANDWICH = re.compile(r"[A-Za-z][\u3400-\u9fff][A-Za-z]")
+
+
 def _plausible_chinese(text: str) -> bool:
     """True when the text GB18030 gave looks like Chinese: every non-ASCII character is one
     Chinese text uses (ideographs, CJK and full-width punctuation) and at least half of them
-    are in GB2312, the common core. Latin-1 text misread as GBK gives rare ideographs only
-    (a high byte followed by an ASCII letter), so it is refused instead of garbled."""
+    are in GB2312, the common core. Latin-1 text misread as GBK gives rare ideographs (a high byte followed by an ASCII
+    letter) or lone ideographs between Latin letters, so it is refused instead of garbled."""
     wide = [c for c in text if ord(c) >= 128]
     for char in set(wide):
         code = ord(char)
@@ -116,6 +121,8 @@ def _plausible_chinese(text: str) -> bool:
             return False
         if not any(lo <= code <= hi for lo, hi in _COMMON_CJK):
             return False
+    if _LATIN_SANDWICH.search(text):
+        return False
     common = sum(1 for c in wide if _in_gb2312(c))
     return common * 2 >= len(wide)
 

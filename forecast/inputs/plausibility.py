@@ -79,7 +79,7 @@ def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy
         return []
     born = births.groupby(["area", "year"])["births"].sum()
     rows = enrolment.reset_index(drop=True)
-    rows = rows.assign(_row=np.arange(len(rows)))
+    rows = rows.assign(row_=np.arange(len(rows)))
     totals = rows[rows["grade"].astype(str) == ""] if "grade" in rows else rows
     problems = []
     for rec in totals.itertuples():
@@ -94,6 +94,6 @@ def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy
             problems.append(Problem(
                 "enrolment.csv", f"{rec.level} {int(rec.year)} ({rec.area}): {rec.students:,.0f} "
                 f"students is more than {COHORT_FACTOR:g}x the {cohorts:,.0f} births of its cohorts "
-                f"({years[-1]}-{years[0]}); check the unit or the births", _row(rec._row), "students",
+                f"({years[-1]}-{years[0]}); check the unit or the births", _row(rec.row_), "students",
                 "warning"))
     return problems

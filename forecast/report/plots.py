@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from forecast.io import atomic_write_with
-from forecast.outputs.determinism import PNG_METADATA
 from forecast.labels import column, text
 from forecast.labels import level as level_name
 from forecast.levels import LEVELS
+from forecast.outputs.determinism import PNG_METADATA
 from forecast.report.fonts import cjk_font
 from forecast.report.inputs import ReportInputs
 

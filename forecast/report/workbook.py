@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from forecast import __version__
 from forecast.io import atomic_write_with
-from forecast.outputs.determinism import fix_zip
 from forecast.labels import column, level, text
+from forecast.outputs.determinism import fix_zip
 from forecast.report.inputs import ReportInputs
 
 MAX_ROWS = 100_000  # projection rows in the sheet; projections.csv always has them all

@@ -1,0 +1,1 @@
+"""Tools for testing the package against broken inputs (``fuzz``)."""

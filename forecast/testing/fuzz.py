@@ -1,0 +1,761 @@
+"""A seeded generator of broken datasets, configs and command lines, and a runner that
+classifies what the CLI does with each.
+
+Each fault family takes a copy of a small valid dataset (``write_base``) and breaks it one
+way; the case says what must happen: ``error`` (exit 1 naming the file, and the row when a
+cell is at fault), ``warning`` (exit 0 with a warning naming the file), ``same`` (exit 0 and
+tables identical to the base dataset's: BOM, CRLF, GB18030, shuffled rows, ...) or
+``usage`` (exit 2, a usage error). The runner calls the CLI in-process (click's CliRunner)
+under an alarm, so a hang is caught as one. Used by tests/testing/test_fuzz.py (a fixed
+sample, one case per family) and scripts/fuzz.py (the full run, >= 1,000 cases).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import random
+import re
+import shutil
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OUTCOMES = ("clean error", "warning", "identical read", "usage error", "silently accepted",
+            "wrong message", "differs", "unhandled", "hang")
+GOOD = {"error": "clean error", "warning": "warning", "same": "identical read", "usage": "usage error"}
+
+
+@dataclass
+class Case:
+    """One generated fault: the command to run and what must happen."""
+
+    family: str
+    group: str
+    expect: str  # error | warning | same | usage
+    args: list[str]
+    named: list[str] = field(default_factory=list)  # strings the message must contain
+    data: Path | None = None
+
+
+# ---------------------------------------------------------------- the base dataset
+AREAS = ("north", "south")
+BIRTH_YEARS = range(1995, 2021)
+ENROL_YEARS = range(2015, 2021)
+
+
+def _births(area: str, year: int) -> int:
+    return (1000 if area == "north" else 700) + 7 * (year - 1995)
+
+
+def write_base(folder: Path) -> Path:
+    """A small valid dataset: a district with two areas, births 1995-2020, primary and junior
+    enrolment 2015-2020 (in persons, with a unit and a Chinese source column), schools and
+    projects. It validates without warnings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dataset.yaml").write_text(
+        "name: fuzzbase\ntitle: 模糊测试 base dataset\nbase_year: 2020\nunits: persons\nareas:\n"
+        "  - {area: district, parent: null, name: 区}\n"
+        "  - {area: north, parent: district, name: 北片}\n"
+        "  - {area: south, parent: district, name: 南片}\n"
+        "sources:\n  - synthetic (forecast.testing.fuzz)\n", encoding="utf-8")
+    births = [["area", "year", "births", "source"]]
+    births += [[a, str(y), str(_births(a, y)), "统计年鉴"] for a in AREAS for y in BIRTH_YEARS]
+    _write_rows(folder / "births.csv", births)
+    enrol = [["area", "year", "level", "grade", "students", "unit", "source"]]
+    for a in AREAS:
+        for y in ENROL_YEARS:
+            primary = round(0.95 * sum(_births(a, y - age) for age in range(6, 12)))
+            junior = round(0.9 * sum(_births(a, y - age) for age in range(12, 15)))
+            enrol += [[a, str(y), "primary", "", str(primary), "persons", "教育统计"],
+                      [a, str(y), "junior", "", str(junior), "persons", "教育统计"]]
+    _write_rows(folder / "enrolment.csv", enrol)
+    _write_rows(folder / "schools.csv", [
+        ["area", "level", "school", "seats", "classrooms", "source"],
+        ["north", "primary", "一小", "3000", "60", "规划"], ["south", "primary", "二小", "2000", "40", "规划"],
+        ["north", "junior", "一中", "2000", "40", "规划"], ["south", "junior", "二中", "1500", "30", "规划"]])
+    _write_rows(folder / "projects.csv", [
+        ["project", "area", "level", "open_year", "seats", "source"],
+        ["p1", "north", "primary", "2023", "900", "规划"]])
+    return folder
+
+
+def _write_rows(path: Path, rows: list[list[str]], encoding: str = "utf-8", newline: str = "\n") -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=newline).writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _set_cell(folder: Path, table: str, column: str, value: str, rng: random.Random,
+              where: Callable[[dict], bool] | None = None) -> int:
+    """Set one cell of ``table`` (a random row matching ``where``); returns its spreadsheet row."""
+    rows = _read_rows(folder / f"{table}.csv")
+    header = rows[0]
+    candidates = [i for i in range(1, len(rows)) if where is None or where(dict(zip(header, rows[i], strict=True)))]
+    i = rng.choice(candidates)
+    rows[i][header.index(column)] = value
+    _write_rows(folder / f"{table}.csv", rows)
+    return i + 1
+
+
+def _map_rows(folder: Path, table: str, change: Callable[[dict], dict | None]) -> None:
+    rows = _read_rows(folder / f"{table}.csv")
+    header = rows[0]
+    out = [header]
+    for row in rows[1:]:
+        changed = change(dict(zip(header, row, strict=True)))
+        if changed is not None:
+            out.append([changed[c] for c in header])
+    _write_rows(folder / f"{table}.csv", out)
+
+
+def _yaml(folder: Path, text: str, name: str = "dataset.yaml", encoding: str = "utf-8") -> None:
+    (folder / name).write_bytes(text.encode(encoding))
+
+
+def _yaml_replace(folder: Path, old: str, new: str) -> None:
+    path = folder / "dataset.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the fault families
+Family = Callable[[Path, random.Random, Path], Case]
+FAMILIES: dict[str, tuple[str, Family]] = {}
+
+
+def family(name: str, group: str):
+    def register(func: Family) -> Family:
+        FAMILIES[name] = (group, func)
+        return func
+    return register
+
+
+def _cell_fault(name: str, group: str, table: str, column: str, values: list[str],
+                expect: str = "error", where=None) -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        row = _set_cell(folder, table, column, rng.choice(values), rng, where)
+        named = [f"{table}.csv", f"row {row}"] + ([column] if expect == "error" else [])
+        return Case(name, group, expect, ["validate", str(folder)], named)
+    FAMILIES[name] = (group, make)
+
+
+_cell_fault("text_in_count", "types", "enrolment", "students", ["abc", "n/a", "—", "未知"])
+_cell_fault("text_in_year", "types", "births", "year", ["twenty", "二〇一九", "y2019"])
+_cell_fault("fractional_year", "types", "enrolment", "year", ["2019.5", "2018.25"])
+_cell_fault("negative_count", "types", "births", "births", ["-5", "-1200"])
+_cell_fault("empty_required", "types", "enrolment", "students", [""])
+_cell_fault("decimal_comma", "types", "enrolment", "students", ["6,27", "1234,5", "12,34,567"])
+_cell_fault("percent_in_count", "types", "births", "births", ["12%", "95 %", "１２％"])
+_cell_fault("unknown_level", "types", "enrolment", "level", ["primry", "middle", "小学"])
+_cell_fault("implausible_year", "types", "births", "year", ["3020", "1066"])
+_cell_fault("negative_seats", "types", "schools", "seats", ["-300"])
+_cell_fault("word_in_count", "types", "births", "births", ["yes", "true", "none"])
+_cell_fault("hex_number", "types", "births", "births", ["0x1F", "0b101"])
+_cell_fault("underscore_number", "types", "births", "births", ["1_000", "2_500"])
+_cell_fault("unknown_unit", "types", "enrolment", "unit", ["dozens", "千人"])
+_cell_fault("unknown_grade", "types", "enrolment", "grade", ["13", "K9"],
+            where=lambda r: r["level"] == "primary")
+_cell_fault("text_in_seats", "types", "schools", "classrooms", ["forty", "40间"])
+_cell_fault("inf", "non-finite", "enrolment", "students", ["inf", "INF", "+inf"])
+_cell_fault("negative_inf", "non-finite", "births", "births", ["-inf", "-Infinity"])
+_cell_fault("nan", "non-finite", "enrolment", "students", ["nan", "NaN"])
+_cell_fault("overflow", "non-finite", "births", "births", ["1e400", "9e999"])
+_cell_fault("implausibly_large", "non-finite", "enrolment", "students", ["1e300", "1e15", "3.4e38"])
+_cell_fault("infinity_word", "non-finite", "schools", "seats", ["Infinity", "infinity"])
+
+
+@family("year_on_year_jump", "implausible")
+def _jump(folder, rng, work):
+    row = _set_cell(folder, "enrolment", "students", str(rng.choice([40, 70]) * 10_000), rng,
+                    lambda r: r["year"] in ("2017", "2018"))
+    return Case("year_on_year_jump", "implausible", "warning", ["validate", str(folder)],
+                ["enrolment.csv", f"row {row}"])
+
+
+@family("unit_mismatch", "implausible")
+def _unit_mismatch(folder, rng, work):
+    row = _set_cell(folder, "enrolment", "unit", rng.choice(["10k persons", "万人"]), rng,
+                    lambda r: r["year"] in ("2017", "2018", "2019"))
+    return Case("unit_mismatch", "implausible", "warning", ["validate", str(folder)],
+                ["enrolment.csv", f"row {row}", "unit mismatch"])
+
+
+@family("level_exceeds_births", "implausible")
+def _exceeds(folder, rng, work):
+    area = rng.choice(AREAS)
+    factor = rng.choice([5, 8])
+    _map_rows(folder, "enrolment", lambda r: {**r, "students": str(int(r["students"]) * factor)}
+              if r["area"] == area and r["level"] == "primary" else r)
+    return Case("level_exceeds_births", "implausible", "warning", ["validate", str(folder)],
+                ["enrolment.csv", "births of its cohorts"])
+
+
+@family("all_zero_level", "implausible")
+def _zero(folder, rng, work):
+    area = rng.choice(AREAS)
+    _map_rows(folder, "enrolment", lambda r: {**r, "students": "0"}
+              if r["area"] == area and r["level"] == "junior" else r)
+    return Case("all_zero_level", "implausible", "warning", ["validate", str(folder)],
+                ["enrolment.csv", "0 in every year"])
+
+
+@family("births_jump", "implausible")
+def _births_jump(folder, rng, work):
+    row = _set_cell(folder, "births", "births", str(rng.choice([9000, 12000])), rng,
+                    lambda r: r["year"] == "2010")
+    return Case("births_jump", "implausible", "warning", ["validate", str(folder)],
+                ["births.csv", f"row {row}"])
+
+
+# ---- inputs that must read exactly as the base dataset
+def _recode(folder: Path, table: str, encoding: str, bom: bytes = b"") -> None:
+    path = folder / f"{table}.csv"
+    path.write_bytes(bom + path.read_text(encoding="utf-8").encode(encoding))
+
+
+def _same(name: str, change: Callable[[Path, random.Random], None], shows: str = "") -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        change(folder, rng)
+        return Case(name, "same read", "same", ["validate", str(folder)], [shows] if shows else [])
+    FAMILIES[name] = ("same read", make)
+
+
+def _table(rng: random.Random) -> str:
+    return rng.choice(["births", "enrolment", "schools", "projects"])
+
+
+_same("utf8_bom", lambda f, r: _recode(f, _table(r), "utf-8", codecs.BOM_UTF8), "utf-8-sig")
+_same("utf16le_bom", lambda f, r: _recode(f, _table(r), "utf-16-le", codecs.BOM_UTF16_LE), "utf-16")
+_same("utf16be_bom", lambda f, r: _recode(f, _table(r), "utf-16-be", codecs.BOM_UTF16_BE), "utf-16")
+_same("gb18030", lambda f, r: _recode(f, _table(r), "gb18030"), "gb18030")
+_same("gbk", lambda f, r: _recode(f, _table(r), "gbk"), "gb18030")
+_same("yaml_gbk", lambda f, r: _recode_yaml(f, "gbk"), "dataset.yaml gb18030")
+_same("yaml_utf8_bom", lambda f, r: _recode_yaml(f, "utf-8", codecs.BOM_UTF8), "dataset.yaml utf-8-sig")
+_same("yaml_utf16", lambda f, r: _recode_yaml(f, "utf-16"), "dataset.yaml utf-16")
+
+
+def _recode_yaml(folder: Path, encoding: str, bom: bytes = b"") -> None:
+    path = folder / "dataset.yaml"
+    path.write_bytes(bom + path.read_text(encoding="utf-8").encode(encoding))
+
+
+def _crlf(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+
+def _thousands(folder: Path, rng: random.Random) -> None:
+    _map_rows(folder, "births", lambda r: {**r, "births": f"{int(r['births']):,}"})
+
+
+def _fullwidth(folder: Path, rng: random.Random) -> None:
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    _map_rows(folder, "enrolment", lambda r: {**r, "students": r["students"].translate(wide)})
+
+
+def _whitespace(folder: Path, rng: random.Random) -> None:
+    table = _table(rng)
+    _map_rows(folder, table, lambda r: {k: rng.choice(["", " ", "  ", "\t"]) + v + rng.choice(["", " "])
+                                        for k, v in r.items()})
+
+
+def _shuffle_rows(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    rows = _read_rows(path)
+    body = rows[1:]
+    rng.shuffle(body)
+    _write_rows(path, [rows[0]] + body)
+
+
+def _shuffle_columns(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    rows = _read_rows(path)
+    order = list(range(len(rows[0])))
+    while order == sorted(order):
+        rng.shuffle(order)
+    _write_rows(path, [[r[i] for i in order] for r in rows])
+
+
+def _blank_lines(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = rng.randrange(1, len(lines))
+    path.write_text("\n".join(lines[:at] + ["", ",,"] + lines[at:]) + "\n\n", encoding="utf-8")
+
+
+def _quote_all(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    rows = _read_rows(path)
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _trailing_comma(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line + "," for line in lines) + "\n", encoding="utf-8")
+
+
+def _no_final_newline(folder: Path, rng: random.Random) -> None:
+    path = folder / f"{_table(rng)}.csv"
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n"), encoding="utf-8")
+
+
+_same("crlf", _crlf)
+_same("thousands_separator", _thousands)
+_same("fullwidth_digits", _fullwidth)
+_same("stray_whitespace", _whitespace)
+_same("shuffled_rows", _shuffle_rows)
+_same("shuffled_columns", _shuffle_columns)
+_same("blank_lines", _blank_lines)
+_same("quoted_fields", _quote_all)
+_same("trailing_comma", _trailing_comma)
+_same("no_final_newline", _no_final_newline)
+
+
+# ---- encodings that must be refused
+def _file_fault(name: str, group: str, table: str, payload: Callable[[Path, random.Random], bytes],
+                expect: str = "error") -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        path = folder / table
+        path.write_bytes(payload(path, rng))
+        return Case(name, group, expect, ["validate", str(folder)], [table])
+    FAMILIES[name] = (group, make)
+
+
+def _latin1(path: Path, rng: random.Random) -> bytes:
+    text = path.read_text(encoding="utf-8").replace("统计年鉴", rng.choice(["Zürich", "Größe", "café"]))
+    return text.encode("latin-1")
+
+
+_file_fault("latin1", "encodings", "births.csv", _latin1)
+_file_fault("utf16_without_bom", "encodings", "enrolment.csv",
+            lambda p, r: p.read_text(encoding="utf-8").encode("utf-16-le"))
+_file_fault("utf32", "encodings", "births.csv", lambda p, r: p.read_text(encoding="utf-8").encode("utf-32"))
+_file_fault("binary_garbage", "encodings", "enrolment.csv",
+            lambda p, r: bytes(r.randrange(256) for _ in range(2000)))
+_file_fault("truncated_utf8", "encodings", "births.csv",
+            lambda p, r: p.read_bytes().replace("统计年鉴".encode(), "统计年鉴".encode()[:-1], 1))
+_file_fault("shift_jis_yaml", "encodings", "dataset.yaml",
+            lambda p, r: p.read_text(encoding="utf-8").replace("模糊测试", "テスト").encode("shift_jis"))
+_file_fault("png_as_csv", "encodings", "births.csv", lambda p, r: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+
+# ---- delimiters and structure
+_file_fault("semicolons", "delimiters", "births.csv",
+            lambda p, r: p.read_text(encoding="utf-8").replace(",", ";").encode())
+_file_fault("tabs", "delimiters", "enrolment.csv",
+            lambda p, r: p.read_text(encoding="utf-8").replace(",", "\t").encode())
+_file_fault("bars", "delimiters", "births.csv",
+            lambda p, r: p.read_text(encoding="utf-8").replace(",", "|").encode())
+_file_fault("header_only", "structure", "births.csv",
+            lambda p, r: p.read_text(encoding="utf-8").splitlines()[0].encode() + b"\n")
+_file_fault("header_only_enrolment", "structure", "enrolment.csv",
+            lambda p, r: p.read_text(encoding="utf-8").splitlines()[0].encode() + b"\n")
+_file_fault("empty_file", "structure", "enrolment.csv", lambda p, r: b"")
+_file_fault("whitespace_only", "structure", "births.csv", lambda p, r: b"  \n\n \r\n")
+_file_fault("header_only_optional", "structure", "projects.csv",
+            lambda p, r: p.read_text(encoding="utf-8").splitlines()[0].encode() + b"\n", "warning")
+_file_fault("unclosed_quote", "delimiters", "births.csv",
+            lambda p, r: p.read_bytes().replace(b"\nsouth,2000", b"\n\"south,2000", 1))
+
+
+@family("ragged_row", "delimiters")
+def _ragged(folder, rng, work):
+    path = folder / "births.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = rng.randrange(1, len(lines))
+    lines[at] += rng.choice([",extra", ",1,2"])
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Case("ragged_row", "delimiters", "error", ["validate", str(folder)], ["births.csv", f"row {at + 1}"])
+
+
+def _header_change(name: str, table: str, change: Callable[[list[str], random.Random], list[list[str]] | None],
+                   expect: str, named: list[str]) -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        path = folder / f"{table}.csv"
+        rows = _read_rows(path)
+        _write_rows(path, change(rows, rng))
+        return Case(name, "structure", expect, ["validate", str(folder)], [f"{table}.csv"] + named)
+    FAMILIES[name] = ("structure", make)
+
+
+def _rename(old: str, new: str):
+    return lambda rows, rng: [[new if c == old else c for c in rows[0]]] + rows[1:]
+
+
+def _drop(column: str):
+    def change(rows, rng):
+        i = rows[0].index(column)
+        return [r[:i] + r[i + 1:] for r in rows]
+    return change
+
+
+def _duplicate(column: str):
+    def change(rows, rng):
+        i = rows[0].index(column)
+        return [r + [r[i]] for r in rows]
+    return change
+
+
+_header_change("missing_column", "births", _drop("births"), "error", ["births"])
+_header_change("missing_year_column", "enrolment", _drop("year"), "error", ["year"])
+_header_change("duplicate_column", "births", _duplicate("births"), "error", ["births", "twice"])
+_header_change("near_miss_column", "schools", _rename("classrooms", "classroom"), "error", ["classroom", "classrooms"])
+_header_change("near_miss_seats", "schools", _rename("seats", "seat"), "error", ["seat"])
+_header_change("misspelt_required", "enrolment", _rename("students", "student"), "error", ["student"])
+_header_change("unknown_column", "births", lambda rows, rng: [rows[0] + ["remarks"]] + [r + ["x"] for r in rows[1:]],
+               "warning", ["remarks"])
+_header_change("uppercase_header", "births", lambda rows, rng: [[c.upper() for c in rows[0]]] + rows[1:],
+               "error", ["area"])
+
+
+@family("duplicate_rows", "structure")
+def _dup_rows(folder, rng, work):
+    rows = _read_rows(folder / "births.csv")
+    i = rng.randrange(1, len(rows))
+    rows.append(rows[i])
+    _write_rows(folder / "births.csv", rows)
+    return Case("duplicate_rows", "structure", "error", ["validate", str(folder)],
+                ["births.csv", f"row {len(rows)}", f"row {i + 1}"])
+
+
+@family("undeclared_area", "structure")
+def _undeclared(folder, rng, work):
+    row = _set_cell(folder, "enrolment", "area", rng.choice(["east", "nroth"]), rng)
+    return Case("undeclared_area", "structure", "error", ["validate", str(folder)], ["enrolment.csv", f"row {row}"])
+
+
+@family("births_gap", "structure")
+def _gap(folder, rng, work):
+    year = str(rng.choice([2003, 2008, 2012]))
+    _map_rows(folder, "births", lambda r: None if r["year"] == year and r["area"] == "north" else r)
+    return Case("births_gap", "structure", "error", ["validate", str(folder)], ["births.csv", year])
+
+
+@family("births_missing_for_base_cohorts", "structure")
+def _births_short(folder, rng, work):
+    last = rng.choice([2010, 2013])
+    _map_rows(folder, "births", lambda r: None if int(r["year"]) > last and r["area"] == "south" else r)
+    return Case("births_missing_for_base_cohorts", "structure", "warning", ["validate", str(folder)], ["births.csv"])
+
+
+@family("missing_births_file", "structure")
+def _no_births(folder, rng, work):
+    (folder / "births.csv").unlink()
+    return Case("missing_births_file", "structure", "warning", ["validate", str(folder)], ["births.csv"])
+
+
+# ---- dataset.yaml
+def _meta_fault(name: str, change: Callable[[Path, random.Random], None], named: list[str],
+                expect: str = "error") -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        change(folder, rng)
+        return Case(name, "yaml", expect, ["validate", str(folder)], ["dataset.yaml"] + named)
+    FAMILIES[name] = ("yaml", make)
+
+
+_meta_fault("yaml_syntax", lambda f, r: _yaml_replace(f, "  - {area: north, parent: district, name: 北片}",
+                                                        "  - {area: north, parent: district"), ["YAML"])
+_meta_fault("yaml_duplicate_key", lambda f, r: _yaml_replace(f, "units: persons", "units: persons\nbase_year: 2019"),
+            ["duplicate key 'base_year'"])
+_meta_fault("areas_string", lambda f, r: _yaml_replace(f, "areas:\n", "areas: banan\nold_areas:\n"), ["areas"])
+_meta_fault("base_year_yes", lambda f, r: _yaml_replace(f, "base_year: 2020", f"base_year: {r.choice(['yes', 'on', 'true'])}"),
+            ["base_year"])
+_meta_fault("base_year_text", lambda f, r: _yaml_replace(f, "base_year: 2020", "base_year: '2020'"), ["base_year"])
+_meta_fault("base_year_float", lambda f, r: _yaml_replace(f, "base_year: 2020", "base_year: 2020.5"), ["base_year"])
+_meta_fault("units_unknown", lambda f, r: _yaml_replace(f, "units: persons", "units: thousands"), ["units"])
+_meta_fault("system_bogus", lambda f, r: _yaml_replace(f, "units: persons", "units: persons\nsystem: china_9_9_9"),
+            ["system"])
+_meta_fault("yaml_top_list", lambda f, r: _yaml(f, "- name: fuzzbase\n- base_year: 2020\n"), ["mapping"])
+_meta_fault("yaml_unknown_key", lambda f, r: _yaml_replace(f, "units: persons", "units: persons\nbase_yaer: 2020"),
+            ["base_yaer", "base_year"], "warning")
+_meta_fault("area_entry_without_area", lambda f, r: _yaml_replace(f, "{area: south, parent: district, name: 南片}",
+                                                                  "{parent: district, name: 南片}"), ["area"])
+_meta_fault("parent_cycle", lambda f, r: _yaml_replace(f, "{area: district, parent: null", "{area: district, parent: north"),
+            ["ancestor"])
+_meta_fault("parent_unknown", lambda f, r: _yaml_replace(f, "{area: south, parent: district", "{area: south, parent: distrct"),
+            ["distrct"])
+_meta_fault("yaml_tabs", lambda f, r: _yaml_replace(f, "  - {area: north", "\t- {area: north"), ["YAML"])
+_meta_fault("yaml_alias_bomb", lambda f, r: _yaml_replace(
+    f, "sources:", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nnotes: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nsources:"), ["notes"])
+_meta_fault("areas_mapping", lambda f, r: _yaml_replace(f, "areas:\n", "areas: {north: district}\nold:\n"), ["areas"])
+_meta_fault("name_list", lambda f, r: _yaml_replace(f, "name: fuzzbase", "name: [a, b]"), ["name"])
+_meta_fault("yaml_is_folder", lambda f, r: ((f / "dataset.yaml").unlink(), (f / "dataset.yaml").mkdir()), ["folder"])
+_meta_fault("yaml_binary", lambda f, r: (f / "dataset.yaml").write_bytes(b"\xff\xfe\x00\xd8" * 50), [])
+
+
+# ---- configs (validate CONFIG and run --config)
+BASE_CONFIG = "dataset: {data}\nuntil: 2024\ndraws: 20\nseed: 3\nscenarios:\n  baseline: {{}}\n  low:\n    births: {{multiplier: 0.9}}\n"
+
+
+def _config_fault(name: str, text: str, named: list[str], expect: str = "error", encoding: str = "utf-8",
+                  command: str = "validate") -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        path = work / "config.yaml"
+        path.write_bytes(text.format(data=folder).encode(encoding))
+        args = ["validate", str(path)] if command == "validate" else \
+            ["run", "--config", str(path), "--out", str(work / "out"), "--no-report"]
+        return Case(name, "config", expect, args, named)
+    FAMILIES[name] = ("config", make)
+
+
+_config_fault("config_duplicate_key", BASE_CONFIG + "seed: 4\n", ["config.yaml", "duplicate key 'seed'"])
+_config_fault("config_until_text", BASE_CONFIG.replace("until: 2024", "until: soon"), ["config.yaml", "until"], command="run")
+_config_fault("config_until_quoted", BASE_CONFIG.replace("until: 2024", "until: '2024'"), ["config.yaml", "until"], command="run")
+_config_fault("config_draws_negative", BASE_CONFIG.replace("draws: 20", "draws: -5"), ["config.yaml", "draws"])
+_config_fault("config_draws_huge", BASE_CONFIG.replace("draws: 20", "draws: 1000000000"), ["config.yaml", "draws"])
+_config_fault("config_unknown_key", BASE_CONFIG + "drawz: 5\n", ["config.yaml", "drawz"])
+_config_fault("config_seed_bool", BASE_CONFIG.replace("seed: 3", "seed: yes"), ["config.yaml", "seed"])
+_config_fault("config_dataset_missing", BASE_CONFIG.replace("dataset: {data}", "dataset: {data}/nope"),
+              ["config.yaml", "dataset"], command="run")
+_config_fault("config_default_scenario", BASE_CONFIG + "default_scenario: high\n", ["config.yaml", "default_scenario"])
+_config_fault("config_scenario_key", BASE_CONFIG + "  odd:\n    birth: {{multiplier: 2}}\n", ["config.yaml", "birth"])
+_config_fault("config_invalid_yaml", BASE_CONFIG + "scenarios: [\n", ["config.yaml", "YAML"])
+_config_fault("config_top_string", "just a string\n", ["config.yaml", "mapping"])
+_config_fault("config_multiplier_text", BASE_CONFIG.replace("multiplier: 0.9", "multiplier: lots"),
+              ["config.yaml", "multiplier"])
+_config_fault("config_gbk", "# 配置\n" + BASE_CONFIG, [], "same", encoding="gbk")
+_config_fault("config_until_far", BASE_CONFIG.replace("until: 2024", "until: 2199"), ["--until", "30"], command="run")
+_config_fault("config_until_past", BASE_CONFIG.replace("until: 2024", "until: 2010"), ["--until", "base year"], command="run")
+
+
+# ---- the file system
+@family("folder_instead_of_file", "file system")
+def _folder_file(folder, rng, work):
+    table = rng.choice(["births.csv", "enrolment.csv", "schools.csv"])
+    (folder / table).unlink()
+    (folder / table).mkdir()
+    return Case("folder_instead_of_file", "file system", "error", ["validate", str(folder)], [table, "folder"])
+
+
+@family("dangling_link", "file system")
+def _dangling(folder, rng, work):
+    table = rng.choice(["births.csv", "enrolment.csv"])
+    (folder / table).unlink()
+    os.symlink(folder / "nowhere.csv", folder / table)
+    return Case("dangling_link", "file system", "error", ["validate", str(folder)], [table])
+
+
+@family("fifo_instead_of_file", "file system")
+def _fifo(folder, rng, work):
+    (folder / "births.csv").unlink()
+    os.mkfifo(folder / "births.csv")
+    return Case("fifo_instead_of_file", "file system", "error", ["validate", str(folder)], ["births.csv"])
+
+
+@family("unreadable_file", "file system")
+def _unreadable(folder, rng, work):
+    """A file that cannot be opened: a link to a folder that denies it (as root, where
+    permissions do not bind, a link looping on itself)."""
+    (folder / "enrolment.csv").unlink()
+    os.symlink("enrolment.csv", folder / "enrolment.csv")  # ELOOP: a link to itself
+    return Case("unreadable_file", "file system", "error", ["validate", str(folder)], ["enrolment.csv"])
+
+
+@family("dataset_is_file", "file system")
+def _dataset_file(folder, rng, work):
+    return Case("dataset_is_file", "file system", "error", ["validate", str(folder / "births.csv")],
+                ["births.csv"])
+
+
+@family("dataset_missing", "file system")
+def _dataset_missing(folder, rng, work):
+    return Case("dataset_missing", "file system", "error", ["validate", str(folder / "gone")], ["gone"])
+
+
+def _run_args(folder: Path, out: Path, *extra: str) -> list[str]:
+    return ["run", "--data", str(folder), "--draws", "10", "--until", "2022", "--no-report",
+            "--out", str(out), *extra]
+
+
+@family("out_is_file", "file system")
+def _out_file(folder, rng, work):
+    (work / "out.txt").write_text("not a folder\n")
+    return Case("out_is_file", "file system", "error", _run_args(folder, work / "out.txt"), ["out.txt"])
+
+
+@family("out_parent_is_file", "file system")
+def _out_parent(folder, rng, work):
+    (work / "afile").write_text("x\n")
+    return Case("out_parent_is_file", "file system", "error", _run_args(folder, work / "afile" / "out"), ["afile"])
+
+
+@family("out_with_foreign_files", "file system")
+def _out_foreign(folder, rng, work):
+    (work / "out").mkdir()
+    (work / "out" / "thesis.docx").write_text("mine\n")
+    return Case("out_with_foreign_files", "file system", "error", _run_args(folder, work / "out"), ["thesis.docx"])
+
+
+# ---- command-line arguments
+def _cli_fault(name: str, args: Callable[[Path, Path], list[str]], expect: str, named: list[str]) -> None:
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        return Case(name, "cli", expect, args(folder, work), named)
+    FAMILIES[name] = ("cli", make)
+
+
+_cli_fault("until_zero", lambda f, w: _run_args(f, w / "o", "--until", "0"), "usage", ["--until"])
+_cli_fault("until_huge", lambda f, w: _run_args(f, w / "o", "--until", "99999"), "usage", ["--until"])
+_cli_fault("until_beyond_horizon", lambda f, w: _run_args(f, w / "o", "--until", "2100"), "error", ["--until", "2050"])
+_cli_fault("until_base_year", lambda f, w: _run_args(f, w / "o", "--until", "2020"), "error", ["--until", "2020"])
+_cli_fault("draws_zero", lambda f, w: _run_args(f, w / "o", "--draws", "0"), "usage", ["--draws"])
+_cli_fault("draws_huge", lambda f, w: _run_args(f, w / "o", "--draws", "1000000000"), "usage", ["--draws"])
+_cli_fault("draws_text", lambda f, w: _run_args(f, w / "o", "--draws", "many"), "usage", ["--draws"])
+_cli_fault("seed_text", lambda f, w: _run_args(f, w / "o", "--seed", "abc"), "usage", ["--seed"])
+_cli_fault("data_typo_path", lambda f, w: ["run", "--data", "some/typo/banan", "--out", str(w / "o")], "error",
+           ["some/typo/banan"])
+_cli_fault("validate_typo_path", lambda f, w: ["validate", "some/typo/banan"], "error", ["some/typo/banan"])
+_cli_fault("unknown_scenario", lambda f, w: _run_args(f, w / "o", "--scenario", "boom"), "error", ["boom"])
+_cli_fault("config_not_found", lambda f, w: ["run", "--config", str(w / "none.yaml"), "--out", str(w / "o")],
+           "error", ["none.yaml"])
+_cli_fault("unknown_level_option", lambda f, w: ["shortfall", "--data", str(f), "--level", "middel",
+                                                 "--out", str(w / "o")], "error", ["middel"])
+_cli_fault("max_horizon_zero", lambda f, w: _run_args(f, w / "o", "--max-horizon", "0"), "usage", ["--max-horizon"])
+_cli_fault("unknown_option", lambda f, w: _run_args(f, w / "o", "--drawz", "5"), "usage", ["--drawz"])
+_cli_fault("top_zero", lambda f, w: ["shortfall", "--data", str(f), "--top", "0"], "usage", ["--top"])
+
+
+# ---------------------------------------------------------------- generating and running
+def generate(n: int, seed: int, work: Path, families: list[str] | None = None) -> list[tuple[Case, Path]]:
+    """``n`` cases (families in turn, each case with its own seeded variation) under ``work``."""
+    names = families or sorted(FAMILIES)
+    cases = []
+    for i in range(n):
+        name = names[i % len(names)]
+        rng = random.Random(f"{seed}:{i}:{name}")
+        case_dir = work / f"case{i:05d}"
+        folder = write_base(case_dir / "data")
+        group, make = FAMILIES[name]
+        case = make(folder, rng, case_dir)
+        case.data = folder
+        cases.append((case, case_dir))
+    return cases
+
+
+class _Hang(BaseException):
+    """Raised by the alarm: the case ran past its time limit."""
+
+
+def _alarm(signum, frame):
+    raise _Hang()
+
+
+def invoke(args: list[str], timeout: int = 60):
+    """Run the CLI in-process under an alarm; returns click's Result (or None on a hang)."""
+    from click.testing import CliRunner
+
+    from forecast.cli import cli
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(timeout)
+    try:
+        return CliRunner().invoke(cli, args, catch_exceptions=True)
+    except _Hang:
+        return None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_UNHANDLED = re.compile(r"Traceback|error: [A-Za-z]*(Error|Exception):")
+
+
+def tables_of(folder: Path) -> dict:
+    """The dataset's tables in a canonical order (rows and columns sorted), for comparing reads."""
+    from forecast.dataset import load_dataset
+
+    dataset = load_dataset(folder)
+    frames = {"births": dataset.births, "enrolment": dataset.enrolment, "areas": dataset.areas,
+              **dataset.tables}
+    out = {}
+    for name, frame in frames.items():
+        frame = frame[sorted(frame.columns)]
+        out[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True).astype(str)
+    out["base_year"] = dataset.base_year
+    return out
+
+
+def same_tables(a: dict, b: dict) -> bool:
+    if set(a) != set(b) or a["base_year"] != b["base_year"]:
+        return False
+    return all(a[k].equals(b[k]) for k in a if k != "base_year")
+
+
+def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
+    """(outcome, detail) of one case's result."""
+    if result is None:
+        return "hang", ""
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        return "unhandled", f"{type(result.exception).__name__}: {result.exception}"
+    if _UNHANDLED.search(output) or result.exit_code not in (0, 1, 2):
+        return "unhandled", output.strip().splitlines()[-1] if output.strip() else ""
+    missing = [n for n in case.named if n.lower() not in output.lower()]
+    if case.expect == "usage":
+        if result.exit_code == 2:
+            return ("usage error", "") if not missing else ("wrong message", f"not named: {missing}")
+        return "silently accepted" if result.exit_code == 0 else "wrong message", output[-300:]
+    if case.expect == "error":
+        if result.exit_code == 1:
+            return ("clean error", "") if not missing else ("wrong message", f"not named: {missing}: {output[-300:]}")
+        return ("silently accepted" if result.exit_code == 0 else "wrong message"), output[-300:]
+    if case.expect == "warning":
+        if result.exit_code == 0 and "warning" in output.lower() and not missing:
+            return "warning", ""
+        return ("silently accepted" if result.exit_code == 0 else "wrong message"), output[-400:]
+    # same
+    if result.exit_code != 0 or missing:
+        return "differs", f"exit {result.exit_code}, not named {missing}: {output[-300:]}"
+    if base is not None and case.data is not None and case.args[0] == "validate" \
+            and not case.args[1].endswith(".yaml"):
+        if not same_tables(tables_of(case.data), base):
+            return "differs", "tables differ from the base dataset's"
+    return "identical read", ""
+
+
+def run_cases(n: int, seed: int, work: Path, families: list[str] | None = None, timeout: int = 60,
+              keep: bool = False) -> list[tuple[Case, str, str]]:
+    """Generate and run ``n`` cases; returns (case, outcome, detail) for each."""
+    base = tables_of(write_base(work / "base"))
+    results = []
+    for case, case_dir in generate(n, seed, work, families):
+        outcome, detail = classify(case, invoke(case.args, timeout), base)
+        results.append((case, outcome, detail))
+        if not keep:
+            shutil.rmtree(case_dir, ignore_errors=True)
+    return results
+
+
+def table(results: list[tuple[Case, str, str]]) -> str:
+    """Families x outcomes, one line per family, with totals."""
+    from collections import Counter
+
+    by_family: dict[str, Counter] = {}
+    groups: dict[str, str] = {}
+    for case, outcome, _ in results:
+        by_family.setdefault(case.family, Counter())[outcome] += 1
+        groups[case.family] = case.group
+    shown = [o for o in OUTCOMES if any(c[o] for c in by_family.values())] or list(OUTCOMES[:4])
+    for must in ("unhandled", "hang", "silently accepted"):
+        if must not in shown:
+            shown.append(must)
+    width = max(len(f) for f in by_family) + 2
+    lines = [f"{'group':12s} {'family':{width}s}" + "".join(f"{o:>18s}" for o in shown)]
+    for name in sorted(by_family, key=lambda f: (groups[f], f)):
+        counts = by_family[name]
+        lines.append(f"{groups[name]:12s} {name:{width}s}" + "".join(f"{counts[o]:>18d}" for o in shown))
+    total = Counter(o for _, o, _ in results)
+    lines.append(f"{'total':12s} {f'{len(by_family)} families, {len(results)} cases':{width}s}"
+                 + "".join(f"{total[o]:>18d}" for o in shown))
+    return "\n".join(lines)
