@@ -717,10 +717,10 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
     # same
     if result.exit_code != 0 or missing:
         return "differs", f"exit {result.exit_code}, not named {missing}: {output[-300:]}"
-    if base is not None and case.data is not None and case.args[0] == "validate" \
-            and not case.args[1].endswith(".yaml"):
-        if not same_tables(tables_of(case.data), base):
-            return "differs", "tables differ from the base dataset's"
+    compare = base is not None and case.data is not None and case.args[0] == "validate" \
+        and not case.args[1].endswith(".yaml")
+    if compare and not same_tables(tables_of(case.data), base):
+        return "differs", "tables differ from the base dataset's"
     return "identical read", ""
 
 
