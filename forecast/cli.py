@@ -207,6 +207,9 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
                            report=None if no_report else lang)
     for note in result.notes:
         click.echo(f"note: {note}")
+    if result.dataset.warnings:
+        click.echo(f"note: {len(result.dataset.warnings)} input warning(s), listed by `forecast "
+                   "validate` and in run.json (input_warnings)")
     if result.ensemble:
         click.echo(_ensemble_lines(result.ensemble))
     if len(result.projections):
@@ -408,9 +411,12 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir) -> None:
     ensemble = build_ensemble(test)  # from every model, before the auto rows join the table
     test.table = pd.concat([test.table, honest_auto(test)], ignore_index=True)
     table = accuracy(test, dataset)
+    from forecast.outputs import run_folder
+
     out = Path(out_dir)
-    atomic_write_csv(out / "backtest.csv", test.table, decimals=3)
-    atomic_write_csv(out / "accuracy.csv", table, decimals=3)
+    with run_folder(out, keep=(out / "run.json").is_file()) as folder:  # beside a run, or alone
+        atomic_write_csv(folder / "backtest.csv", test.table, decimals=3)
+        atomic_write_csv(folder / "accuracy.csv", table, decimals=3)
     click.echo(f"{dataset.name}: origins {years[0]}-{years[-1]}, {test.horizon} years ahead, "
                f"{len(test.table)} forecasts compared with observations")
     click.echo(format_accuracy(table, models=chosen or ALL))

@@ -331,7 +331,8 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig) -> list[Path]
             "school_system": result.dataset.system.describe(),
             "entry_methods": _entry_summary(result.entry_methods),
             "refused": int((result.refusals["status"] == "refused").sum()) if len(result.refusals) else 0,
-            "notes": result.notes}
+            "notes": result.notes,
+            "input_warnings": [str(w) for w in result.dataset.warnings]}
     path = out / "run.json"
     atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     written.append(path)

@@ -46,7 +46,7 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
     prev_year = data["year"].shift().to_numpy()
     for i in np.flatnonzero(flagged):
         rec = data.iloc[i]
-        reason = (f"{column} {value[i]:,.0f} in {int(rec['year'])} is {ratio[i]:.3g}x the "
+        reason = (f"{column} {value[i]:,.0f} in {int(rec['year'])} is {ratio[i]:,.1f}x the "
                   f"{int(prev_year[i])} value ({prev[i]:,.0f})")
         if rec["_unit"] != prev_unit[i]:
             reason += (f"; this row's unit '{rec['_unit'] or 'default'}' differs from the previous "
@@ -58,16 +58,19 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
 
 
 def zero_series_warnings(enrolment: pd.DataFrame) -> list:
-    """A level that is zero in every year would be projected as zero: say so."""
+    """A level that is zero in every year cannot be projected (ratios of zeros): say so, so
+    that its absence from the outputs is never silent (run.json repeats the warning)."""
     from forecast.validation import Problem
 
     if enrolment is None or enrolment.empty or "students" not in enrolment:
         return []
     totals = enrolment.groupby(["area", "level"])["students"].agg(["sum", "count"])
     zero = totals[(totals["sum"] == 0) & (totals["count"] > 0)]
-    return [Problem("enrolment.csv", f"level {level} of area {area} is 0 in every year: it is kept "
-                    "and projected as zero; delete its rows if the level does not exist there",
-                    column="students", severity="warning") for area, level in zero.index]
+    return [Problem("enrolment.csv", f"level {level} of area {area} is 0 in every year: the cohort "
+                    "model cannot project a level from zeros, so it is left out of the projections "
+                    "and of its parents' totals; give the real counts, or delete its rows if the "
+                    "level does not exist there", column="students", severity="warning")
+            for area, level in zero.index]
 
 
 def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy: bool) -> list:
