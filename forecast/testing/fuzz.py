@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-OUTCOMES = ("clean error", "warning", "identical read", "usage error", "silently accepted",
+OUTCOMES = ("clean error", "warning", "identical read", "usage error", "ran", "silently accepted",
             "wrong message", "differs", "unhandled", "hang")
-GOOD = {"error": "clean error", "warning": "warning", "same": "identical read", "usage": "usage error"}
+GOOD = {"error": "clean error", "warning": "warning", "same": "identical read", "usage": "usage error",
+        "runs": "ran"}
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Case:
 
     family: str
     group: str
-    expect: str  # error | warning | same | usage
+    expect: str  # error | warning | same | usage | runs
     args: list[str]
     named: list[str] = field(default_factory=list)  # strings the message must contain
     data: Path | None = None
@@ -626,6 +627,22 @@ _cli_fault("unknown_option", lambda f, w: _run_args(f, w / "o", "--drawz", "5"),
 _cli_fault("top_zero", lambda f, w: ["shortfall", "--data", str(f), "--top", "0"], "usage", ["--top"])
 
 
+# ---- what validate accepts, run must run: warned or equivalent inputs, then `forecast run`
+def _then_run(base: str) -> None:
+    group, make_base = FAMILIES[base]
+
+    def make(folder: Path, rng: random.Random, work: Path) -> Case:
+        make_base(folder, rng, work)
+        return Case(f"run_{base}", "run", "runs", _run_args(folder, work / "out"), [])
+    FAMILIES[f"run_{base}"] = ("run", make)
+
+
+for _base in ("births_missing_for_base_cohorts", "missing_births_file", "all_zero_level",
+              "level_exceeds_births", "unit_mismatch", "header_only_optional", "unknown_column",
+              "gb18030", "yaml_gbk", "shuffled_rows", "yaml_unknown_key"):
+    _then_run(_base)
+
+
 # ---------------------------------------------------------------- generating and running
 def generate(n: int, seed: int, work: Path, families: list[str] | None = None) -> list[tuple[Case, Path]]:
     """``n`` cases (families in turn, each case with its own seeded variation) under ``work``."""
@@ -714,6 +731,11 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
         if result.exit_code == 0 and "warning" in output.lower() and not missing:
             return "warning", ""
         return ("silently accepted" if result.exit_code == 0 else "wrong message"), output[-400:]
+    if case.expect == "runs":
+        out = Path(case.args[case.args.index("--out") + 1])
+        if result.exit_code != 0:
+            return "wrong message", output[-400:]
+        return _whole_run(out)
     # same
     if result.exit_code != 0 or missing:
         return "differs", f"exit {result.exit_code}, not named {missing}: {output[-300:]}"
@@ -722,6 +744,28 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
     if compare and not same_tables(tables_of(case.data), base):
         return "differs", "tables differ from the base dataset's"
     return "identical read", ""
+
+
+def _whole_run(out: Path) -> tuple[str, str]:
+    """("ran", "") when ``out`` holds one complete run with finite projections."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from forecast.outputs.manifest import files_of
+
+    try:
+        meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        proj = pd.read_csv(out / "projections.csv")
+    except (OSError, ValueError) as exc:
+        return "differs", f"no complete run in {out}: {exc}"
+    if files_of(out) != meta.get("files"):
+        return "differs", "the folder does not match its run.json"
+    values = proj[["mean", "p10", "p90"]].to_numpy(dtype=float)
+    if len(proj) == 0 or not np.isfinite(values).all():
+        return "silently accepted", "projections are empty or not finite"
+    return "ran", ""
 
 
 def run_cases(n: int, seed: int, work: Path, families: list[str] | None = None, timeout: int = 60,
