@@ -34,6 +34,7 @@ class DatasetMeta(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: Text | None = None
     title: str | None = None
+    language: str | None = None  # of the names and notes (e.g. zh, en)
     base_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
     plan_period: list[StrictInt] | None = None
     units: str | None = None

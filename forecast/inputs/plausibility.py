@@ -12,6 +12,7 @@ import pandas as pd
 
 JUMP_FACTOR = 3.0  # a count more than 3x (or under 1/3 of) the previous observed year
 COHORT_FACTOR = 3.0  # a level more than 3x the births of the cohorts it serves
+MIN_COUNT = 100  # jumps among small counts (1 -> 4 pupils in a tiny district) are noise
 
 SERIES_KEYS = {
     "births": ("area",), "population": ("area", "age"), "enrolment": ("area", "level", "grade"),
@@ -40,7 +41,8 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
     value = data[column].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = value / prev
-    flagged = same & (prev > 0) & (value > 0) & ((ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR))
+    flagged = same & (prev > 0) & (value > 0) & (np.fmax(prev, value) >= MIN_COUNT) \
+        & ((ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR))
     problems = []
     prev_unit = data["_unit"].shift().to_numpy()
     prev_year = data["year"].shift().to_numpy()
@@ -65,12 +67,17 @@ def zero_series_warnings(enrolment: pd.DataFrame) -> list:
     if enrolment is None or enrolment.empty or "students" not in enrolment:
         return []
     totals = enrolment.groupby(["area", "level"])["students"].agg(["sum", "count"])
-    zero = totals[(totals["sum"] == 0) & (totals["count"] > 0)]
-    return [Problem("enrolment.csv", f"level {level} of area {area} is 0 in every year: the cohort "
-                    "model cannot project a level from zeros, so it is left out of the projections "
-                    "and of its parents' totals; give the real counts, or delete its rows if the "
-                    "level does not exist there", column="students", severity="warning")
-            for area, level in zero.index]
+    zero = totals[(totals["sum"] == 0) & (totals["count"] > 0)].reset_index()
+    problems = []
+    for level, part in zero.groupby("level", sort=False):
+        areas = list(part["area"])
+        shown = ", ".join(areas[:5]) + (f" and {len(areas) - 5} more" if len(areas) > 5 else "")
+        problems.append(Problem(
+            "enrolment.csv", f"level {level} is 0 in every year in {len(areas)} area(s) ({shown}): the "
+            "cohort model cannot project a level from zeros, so it is left out of the projections "
+            "and of its parents' totals; give the real counts, or delete its rows if the level "
+            "does not exist there", column="students", severity="warning"))
+    return problems
 
 
 def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy: bool) -> list:
