@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 
 from forecast.catalog import list_datasets, resolve_dataset
 from forecast.dataset import inspect_dataset
@@ -32,7 +31,7 @@ class _Commands(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             message = user_message(exc)
@@ -443,7 +442,9 @@ def data_list() -> None:
         meta_file = folder / "dataset.yaml"
         title = ""
         if meta_file.exists():
-            title = (yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}).get("title", "")
+            from forecast.inputs.meta import read_meta
+
+            title = read_meta(meta_file)[0].get("title") or ""
         click.echo(f"{folder.name:10s} {title}  [{folder}]")
 
 
@@ -459,6 +460,11 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a clean CLI
         from forecast.outputs.errors import user_message
 

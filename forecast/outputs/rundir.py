@@ -29,7 +29,8 @@ OWNED = frozenset({
     "projections.csv", "plan_check.csv", "implied_migration.csv", "shortfall.csv",
     "shortfall_summary.csv", "class_size_check.csv", "coverage.csv", "accuracy.csv",
     "backtest.csv", "capacity.csv", "capacity_items.csv", "scheduler.json", "scheduler.csv",
-    "scheduler.parquet", "run.json", "report.xlsx", "report.html", "plots",
+    "scheduler.parquet", "run.json", "report.xlsx", "report.html", "plots", "entry_methods.csv",
+    "refusals.csv", "classes.csv",
 })
 
 
