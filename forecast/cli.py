@@ -56,6 +56,8 @@ def validate(path: str) -> None:
     """
     folder = _dataset_folder(path)
     dataset, problems = inspect_dataset(folder)
+    if dataset is not None and Path(path).suffix in {".yaml", ".yml"}:
+        problems += _config_problems(path, dataset)  # what `run` would refuse, found now
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors or dataset is None:
@@ -72,6 +74,16 @@ def validate(path: str) -> None:
     for problem in warnings:
         click.echo(f"  warning: {problem}")
     click.echo("ok: the dataset is valid")
+
+
+def _config_problems(path: str, dataset) -> list:
+    """Config keys naming levels the dataset's school system lacks, as problems."""
+    from forecast.config import level_key_problems, load_config
+    from forecast.validation import Problem
+
+    return [Problem(line.split(", key ", 1)[0], line.split(": ", 1)[-1],
+                    column=line.split(", key ", 1)[-1].split(":", 1)[0])
+            for line in level_key_problems(load_config(path), dataset.system)]
 
 
 def _readiness(dataset) -> None:

@@ -35,8 +35,8 @@ class Problem:
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
+        if self.column:  # a YAML file has keys, a table columns
+            where += f", {'key' if self.file.endswith(('.yaml', '.yml')) else 'column'} {self.column}"
         return f"{where}: {self.reason}"
 
 

@@ -97,3 +97,11 @@ def test_run_without_enrolment_reports_coverage(tmp_path):
     doc = json.loads((tmp_path / "scheduler.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     assert doc["records"] == []  # no enrolment, so no deficit can be claimed
+
+
+def test_validate_config_finds_what_run_would_refuse(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("dataset: banan\ncapacity:\n  class_size: {middle: 40}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(config)])
+    assert result.exit_code == 1
+    assert f"{config}, key capacity.class_size.middle: 'middle' is not a level" in result.output

@@ -124,7 +124,9 @@ def _check_target(out: Path) -> None:
         raise RunFolderError(f"--out {out}: is a file (or link), not a folder; choose a folder")
     if not out.exists():
         return
-    foreign = sorted(set(os.listdir(out)) - owned_names(out))
+    # ``.NAME.*.tmp``: a half-written file an older version's killed run left
+    foreign = sorted(n for n in set(os.listdir(out)) - owned_names(out)
+                     if not (n.startswith(".") and n.endswith(".tmp")))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise RunFolderError(f"--out {out}: holds files that are not forecast outputs ({shown}); "

@@ -17,12 +17,12 @@ def _validate(folder, old, new):
 def test_base_year_yes_is_refused(tmp_path):
     result = _validate(write_toy_dataset(tmp_path / "d"), "base_year: 2020", "base_year: yes")
     assert result.exit_code == 1
-    assert "dataset.yaml, column base_year: must be a whole number such as 2020 (got True)" in result.output
+    assert "dataset.yaml, key base_year: must be a whole number such as 2020 (got True)" in result.output
 
 
 def test_areas_as_a_string_is_refused(tmp_path):
     result = _validate(write_toy_dataset(tmp_path / "d"), "areas:\n", "areas: banan\nold:\n")
-    assert result.exit_code == 1 and "dataset.yaml, column areas: must be a list" in result.output
+    assert result.exit_code == 1 and "dataset.yaml, key areas: must be a list" in result.output
 
 
 def test_unknown_key_is_a_warning_with_the_closest_key(tmp_path):

@@ -49,6 +49,15 @@ def test_a_folder_with_foreign_files_is_refused_and_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_leftovers_of_older_killed_runs_are_not_foreign(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "projections.csv").write_text("old\n", encoding="utf-8")
+    (out / ".projections.csv.abc123.tmp").write_text("half", encoding="utf-8")
+    _write_run(out, {"projections.csv": "new\n"})
+    assert sorted(p.name for p in out.iterdir()) == ["projections.csv", "run.json"]
+
+
 def test_a_failing_run_keeps_the_previous_run_and_leaves_no_temp(tmp_path):
     out = tmp_path / "out"
     _write_run(out, {"projections.csv": "a\n"})
