@@ -791,7 +791,7 @@ def table(results: list[tuple[Case, str, str]]) -> str:
         by_family.setdefault(case.family, Counter())[outcome] += 1
         groups[case.family] = case.group
     shown = [o for o in OUTCOMES if any(c[o] for c in by_family.values())] or list(OUTCOMES[:4])
-    for must in ("unhandled", "hang", "silently accepted"):
+    for must in ("silently accepted", "wrong message", "differs", "unhandled", "hang"):
         if must not in shown:
             shown.append(must)
     width = max(len(f) for f in by_family) + 2
