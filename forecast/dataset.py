@@ -211,10 +211,10 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
 
 def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,
                            meta: dict[str, Any]) -> list[Problem]:
-    """Zero-only levels and levels larger than their cohorts (forecast.inputs.plausibility)."""
-    from forecast.inputs.plausibility import cohort_warnings, zero_series_warnings
+    """Levels larger than the births of their cohorts (forecast.inputs.plausibility)."""
+    from forecast.inputs.plausibility import cohort_warnings
 
-    return zero_series_warnings(enrolment) + cohort_warnings(
+    return cohort_warnings(
         enrolment, births, system, proxy=bool(meta.get("births_proxy")))
 
 

@@ -59,27 +59,6 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
     return problems
 
 
-def zero_series_warnings(enrolment: pd.DataFrame) -> list:
-    """A level that is zero in every year cannot be projected (ratios of zeros): say so, so
-    that its absence from the outputs is never silent (run.json repeats the warning)."""
-    from forecast.validation import Problem
-
-    if enrolment is None or enrolment.empty or "students" not in enrolment:
-        return []
-    totals = enrolment.groupby(["area", "level"])["students"].agg(["sum", "count"])
-    zero = totals[(totals["sum"] == 0) & (totals["count"] > 0)].reset_index()
-    problems = []
-    for level, part in zero.groupby("level", sort=False):
-        areas = list(part["area"])
-        shown = ", ".join(areas[:5]) + (f" and {len(areas) - 5} more" if len(areas) > 5 else "")
-        problems.append(Problem(
-            "enrolment.csv", f"level {level} is 0 in every year in {len(areas)} area(s) ({shown}): the "
-            "cohort model cannot project a level from zeros, so it is left out of the projections "
-            "and of its parents' totals; give the real counts, or delete its rows if the level "
-            "does not exist there", column="students", severity="warning"))
-    return problems
-
-
 def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy: bool) -> list:
     """Level totals larger than ``COHORT_FACTOR`` times the births of the cohorts the level
     serves (skipped for proxy births, which are an index, not counts)."""

@@ -206,7 +206,7 @@ def _zero(folder, rng, work):
     _map_rows(folder, "enrolment", lambda r: {**r, "students": "0"}
               if r["area"] == area and r["level"] == "junior" else r)
     return Case("all_zero_level", "implausible", "warning", ["validate", str(folder)],
-                ["enrolment.csv", "is 0 in every year"])
+                ["enrolment.csv", "0 pupils in every row of the base year"])
 
 
 @family("births_jump", "implausible")
