@@ -22,6 +22,13 @@ class InputError(click.ClickException):
     exit_code = 1
 
 
+LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                    help="Language of labels and messages (default: the dataset's declared "
+                         "`language:`, else en).")
+AREA = click.option("--area", "area", default=None,
+                    help="Only this area (code or name) and the areas below it.")
+
+
 class _Commands(click.Group):
     """The command group; failures a user's input or environment causes (unreadable files,
     an unusable --out, ...) become InputError (one line, exit 1) in every command."""
@@ -48,7 +55,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path")
-def validate(path: str) -> None:
+@LANG
+def validate(path: str, lang) -> None:
     """Validate a dataset folder (or the dataset of a config file) and summarise it.
 
     PATH is a dataset folder, the name of a shipped dataset (e.g. banan) or a config YAML.
@@ -67,13 +75,16 @@ def validate(path: str) -> None:
         for problem in warnings:
             click.echo(f"  warning: {problem}", err=True)
         sys.exit(1)
+    from forecast.labels import text
+
+    lang = _lang(lang, dataset=dataset)
     click.echo(dataset.summary())
     if dataset.encodings:
         click.echo("  encodings: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
     _readiness(dataset)
     for problem in warnings:
         click.echo(f"  warning: {problem}")
-    click.echo("ok: the dataset is valid")
+    click.echo(text("valid", lang))
 
 
 def _config_problems(path: str, dataset) -> list:
@@ -121,10 +132,10 @@ def _existing_folder(path: str) -> Path:
     from forecast.catalog import is_bare_name
 
     folder = resolve_dataset(path)
-    if folder.is_dir():
-        return folder
+    if folder.is_dir() or (folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file()):
+        return folder  # a folder, or one Excel workbook with a sheet per table
     if folder.exists():
-        raise InputError(f"{path}: is a file, not a dataset folder")
+        raise InputError(f"{path}: is a file, not a dataset folder (nor an .xlsx workbook)")
     hint = "see `forecast data list` for shipped datasets" if is_bare_name(path) else \
         "the path does not exist (shipped datasets are found by a bare name such as banan)"
     raise InputError(f"{path}: no such dataset folder ({hint})")
@@ -136,6 +147,27 @@ def _config_options(func):
                         help="Run the default settings on this dataset folder instead.")(func)
     return click.option("--config", "config_path", default=None,
                         help="Run configuration YAML (default: configs/default.yaml).")(func)
+
+
+def _lang(lang: str | None, config=None, dataset=None) -> str:
+    """--lang, else the language the dataset declares, else English."""
+    from forecast.labels import language_of
+
+    if lang:
+        return lang
+    if dataset is not None:
+        return language_of(dataset.meta)
+    if config is not None:
+        from forecast.inputs.meta import read_meta
+
+        file = config.dataset_path() / "dataset.yaml"
+        meta = read_meta(file)[0] if file.is_file() else {}
+        return language_of(meta if isinstance(meta, dict) else {})
+    return "en"
+
+
+def _is_dataset(path: Path) -> bool:
+    return path.is_dir() or (path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file())
 
 
 def _load(config_path: str | None, data_dir: str | None):
@@ -152,7 +184,7 @@ def _load(config_path: str | None, data_dir: str | None):
         config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
                                            "scenarios": {"baseline": baseline},
                                            "default_scenario": "baseline"})
-    elif not config.dataset_path().is_dir():
+    elif not _is_dataset(config.dataset_path()):
         raise InputError(f"{config.source}, key dataset: '{config.dataset}' is not a dataset folder "
                          "(a path must exist; a bare name is a shipped dataset)")
     return config
@@ -194,11 +226,11 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
               help="Allow --until this many years after the base year (default: the config's, 30).")
 @click.option("--model", "method", type=click.Choice(["cohort", "auto"]), default=None,
               help="cohort flow, or auto: the backtest-weighted ensemble (default: the config's).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the report's labels (report.xlsx, plots, report.html).")
+@LANG
+@AREA
 @click.option("--no-report", is_flag=True, help="Skip report.xlsx, plots/ and report.html.")
 def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, max_horizon,
-        method, lang, no_report) -> None:
+        method, lang, area, no_report) -> None:
     """Project enrolment for every area, level and year, with intervals, and compare it with
     the seats.
 
@@ -207,45 +239,53 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     when the dataset has targets, run.json, and the report: report.xlsx, plots/*.png and
     report.html.
     """
+    from forecast.area_filter import AreaError, within
+    from forecast.labels import text
     from forecast.pipeline import summary_table
-    from forecast.shortfall import format_table, worst
+    from forecast.report.terminal import format_spells
 
     config = _load(config_path, data_dir)
     if max_horizon is not None:
         config = config.model_copy(update={"max_horizon": max_horizon})
     names = list(config.scenarios) if all_scenarios else list(scenario) or None
+    lang = _lang(lang, config=config)
     result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
                            report=None if no_report else lang)
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"{text('note', lang)}: {note}")
     if result.dataset.warnings:
-        click.echo(f"note: {len(result.dataset.warnings)} input warning(s), listed by `forecast "
-                   "validate` and in run.json (input_warnings)")
+        click.echo(f"{text('note', lang)}: {len(result.dataset.warnings)} input warning(s), listed by "
+                   "`forecast validate` and in run.json (input_warnings)")
     if result.ensemble:
         click.echo(_ensemble_lines(result.ensemble))
-    if len(result.projections):
-        click.echo(summary_table(result))
+    try:
+        if len(result.projections):
+            click.echo(summary_table(result, area, lang))
+        spells = within(result.spells, result.dataset.areas, area)
+    except AreaError as exc:
+        raise InputError(str(exc)) from exc
     if len(result.plan_check):
-        inside = result.plan_check["target_inside_p10_p90"].sum()
-        click.echo(f"plan check: {inside} of {len(result.plan_check)} plan targets lie inside the "
-                   "model's p10-p90 interval")
+        inside = int(result.plan_check["target_inside_p10_p90"].sum())
+        click.echo(text("plan_line", lang, inside=inside, n=len(result.plan_check)))
     if len(result.shortfall):
-        needs = result.shortfall[result.shortfall["deficit_seats_p90"] > 0]
-        click.echo(f"\nshortfall, worst first ({len(needs)} area-level-years with a p90 deficit):")
-        click.echo(format_table(worst(result.shortfall, n=10)))
+        from forecast.report.honesty import interval_note
+
+        click.echo("\n" + format_spells(spells, result.dataset.base_year, lang, top=10))
+        click.echo("† " + interval_note({"projection_method": result.ensemble.get("method", "cohort")},
+                                        result.accuracy, lang))
     if len(result.coverage):
         click.echo("\nwhat the planned seats cover (no enrolment, births only):")
         for row in result.coverage.itertuples():
             click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
                        f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(text("wrote", lang, path=path))
 
 
-def _write_report(out: Path, lang: str, dataset=None) -> list[Path]:
+def _write_report(out: Path, lang: str, dataset=None, inputs=None) -> list[Path]:
     from forecast.report import read_outputs, write_report
 
-    paths, notes = write_report(read_outputs(out, dataset), lang)
+    paths, notes = write_report(inputs or read_outputs(out, dataset), lang)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     return paths
@@ -253,23 +293,26 @@ def _write_report(out: Path, lang: str, dataset=None) -> list[Path]:
 
 @cli.command()
 @click.option("--out", "out_dir", default="out", show_default=True, help="Folder with a run's outputs.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the labels.")
+@LANG
 def report(out_dir, lang) -> None:
     """Rebuild the report of the run in OUT: report.xlsx (summary, projections, shortfall,
     plan check, assumptions, sources, accuracy), plots/*.png and a self-contained
     report.html. Accuracy comes from OUT/accuracy.csv when a backtest wrote one there."""
+    from forecast.labels import text
     from forecast.outputs import update_run
+    from forecast.report import read_outputs
     from forecast.report.inputs import ReportError
 
     out = Path(out_dir)
     try:
         with update_run(out) as folder:
-            paths = [out / p.relative_to(folder) for p in _write_report(folder, lang)]
+            inputs = read_outputs(folder)
+            lang = lang or inputs.language
+            paths = [out / p.relative_to(folder) for p in _write_report(folder, lang, inputs=inputs)]
     except ReportError as exc:
         raise InputError(str(exc).replace(str(folder), str(out))) from exc
     for path in paths:
-        click.echo(f"wrote {path}")
+        click.echo(text("wrote", lang, path=path))
 
 
 def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
@@ -300,25 +343,60 @@ def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
 @click.option("--year", type=int, default=None, help="Only this year.")
 @click.option("--level", default=None, help="Only this level (e.g. primary).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows to show.")
-def shortfall(config_path, data_dir, out_dir, scenario, year, level, top) -> None:
-    """Print the shortfall table, worst areas first.
+@LANG
+@AREA
+def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, area) -> None:
+    """Print the shortfall spells: for each area x level x scenario short at P90 in some year
+    (base year included), the first, last and peak year and what to build by when; finest
+    areas first, parent areas separately. With --year, that year's rows with a P90 deficit.
 
     Reads OUT/shortfall.csv when it was written for the same config and data; otherwise
     runs the projection first (and writes every output).
     """
-    from forecast.shortfall import format_table, worst
+    import pandas as pd
+
+    from forecast.area_filter import AreaError, within
+    from forecast.capacity import build_capacity
+    from forecast.dataset import load_dataset
+    from forecast.labels import text
+    from forecast.pipeline import standards_for
+    from forecast.report.terminal import YEARLY, format_spells, table
+    from forecast.shortfall import worst
+    from forecast.spells import summarise
+    from forecast.validation import DatasetError
 
     config = _load(config_path, data_dir)
-    table, _ = _shortfall_and_meta(config, Path(out_dir), scenario)
-    if table.empty:
-        raise InputError("no shortfall table: the dataset has no enrolment to project")
-    if level is not None and level not in set(table["level"]):
-        raise InputError(f"--level {level}: not a level of this run; use one of "
-                         f"{', '.join(dict.fromkeys(table['level']))}")
+    try:
+        dataset = load_dataset(config.dataset_path())
+    except DatasetError as exc:
+        raise InputError(str(exc)) from exc
+    lang = _lang(lang, dataset=dataset)
+    if level is not None and level not in dataset.system.level_names:
+        raise InputError(f"--level {level}: not a level; use one of {', '.join(dataset.system.level_names)}")
+    frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario)
+    if frame.empty:
+        raise InputError(text("no_demand", lang))
     if scenario:
-        table = table[table["scenario"].isin(scenario)]
-    rows = worst(table, n=top, year=year, level=level)
-    click.echo(format_table(rows))
+        frame = frame[frame["scenario"].isin(scenario)]
+    try:
+        frame = within(frame, dataset.areas, area)
+    except AreaError as exc:
+        raise InputError(str(exc)) from exc
+    if level is not None:
+        frame = frame[frame["level"] == level]
+    if year is not None:
+        rows = worst(frame[frame["deficit_seats_p90"] > 0], n=top, year=year)
+        click.echo(text("yearly_heading", lang, n=len(rows)))
+        click.echo(table(rows, YEARLY, lang) if len(rows) else text("none_short", lang))
+        return
+    until = int(meta.get("until") or config.until)
+    standards = standards_for(config)
+    capacity = build_capacity(dataset, config.capacity, standards, until)
+    from forecast.report.honesty import interval_note
+
+    click.echo(format_spells(summarise(frame, dataset, capacity, standards), dataset.base_year,
+                             lang, top=top))
+    click.echo("† " + interval_note(meta, pd.DataFrame(), lang))
 
 
 @cli.command("export")
@@ -327,16 +405,21 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top) -> Non
               show_default=True, help="Output format.")
 @click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
 @click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to export (default: all in the outputs).")
-def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
+@LANG
+@AREA
+def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) -> None:
     """Write the construction scheduler's input (OUT/scheduler.json|csv|parquet).
 
     One record per area x level x scenario with a seat need: when, how many seats, classes
     and standard schools, lead time and latest start year, priority. The JSON follows
     forecast/schemas/scheduler.schema.json (see docs/scheduler-export.md).
+    With --area, only that area and the areas below it.
     """
     from forecast import export
+    from forecast.area_filter import AreaError, within
     from forecast.capacity import build_capacity
     from forecast.dataset import load_dataset
+    from forecast.labels import text
     from forecast.pipeline import sources, standards_for
     from forecast.validation import DatasetError
 
@@ -349,6 +432,11 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
         raise InputError(str(exc)) from exc
     if scenario and len(table):
         table = table[table["scenario"].isin(scenario)]
+    try:
+        table = within(table, dataset.areas, area)
+    except AreaError as exc:
+        raise InputError(str(exc)) from exc
+    lang = _lang(lang, dataset=dataset)
     until = int(meta.get("until") or config.until)
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
@@ -362,8 +450,8 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario) -> None:
 
     with update_run(out) as folder:
         path = out / export.write(doc, folder, fmt).relative_to(folder)
-    click.echo(f"{len(recs)} record(s) with a seat need")
-    click.echo(f"wrote {path}")
+    click.echo(text("records_line", lang, n=len(recs)))
+    click.echo(text("wrote", lang, path=path))
 
 
 def _ensemble_lines(record: dict) -> str:
@@ -387,7 +475,8 @@ def _ensemble_lines(record: dict) -> str:
 @click.option("--horizon", type=click.IntRange(min=1), default=None, help="Years ahead (default: the config's, 5).")
 @click.option("--models", default=None, help="Comma list of models (default: every model and baseline).")
 @click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
-def backtest(config_path, data_dir, origins, horizon, models, out_dir) -> None:
+@LANG
+def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> None:
     """Rolling-origin backtest: fit every model on the data known at each origin, project
     1..HORIZON years, compare with what was observed.
 
@@ -438,8 +527,28 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir) -> None:
                "`forecast run --model auto` would now use:")
     for note in ensemble.notes:
         click.echo(f"  {note}")
-    click.echo(f"wrote {out / 'backtest.csv'}")
-    click.echo(f"wrote {out / 'accuracy.csv'}")
+    from forecast.labels import text
+
+    lang = _lang(lang, dataset=dataset)
+    click.echo(text("wrote", lang, path=out / "backtest.csv"))
+    click.echo(text("wrote", lang, path=out / "accuracy.csv"))
+
+
+@cli.command()
+@click.argument("folder")
+@LANG
+def init(folder: str, lang) -> None:
+    """Write a small, valid example dataset into FOLDER (dataset.yaml with comments, CSVs, a
+    README) and the same data as an Excel template, FOLDER/template.xlsx (one sheet per
+    table), to copy and fill in. Then: forecast run --data FOLDER."""
+    from forecast.labels import text
+    from forecast.starter import write_example
+
+    target = Path(folder)
+    if target.exists() and any(target.iterdir()):
+        raise InputError(f"{folder}: not empty; choose a new folder")
+    for path in write_example(target):
+        click.echo(text("wrote", lang or "en", path=path))
 
 
 @cli.group()
@@ -448,16 +557,20 @@ def data() -> None:
 
 
 @data.command("list")
-def data_list() -> None:
-    """List the datasets shipped with the package."""
+@LANG
+def data_list(lang) -> None:
+    """List the datasets shipped with the package (name, title, language, folder)."""
+    from forecast.labels import language_of, text
+
     for folder in list_datasets():
         meta_file = folder / "dataset.yaml"
-        title = ""
+        meta = {}
         if meta_file.exists():
             from forecast.inputs.meta import read_meta
 
-            title = read_meta(meta_file)[0].get("title") or ""
-        click.echo(f"{folder.name:10s} {title}  [{folder}]")
+            meta = read_meta(meta_file)[0] or {}
+        spoken = text("lang_" + language_of(meta), lang or "en")
+        click.echo(f"{folder.name:10s} {meta.get('title') or ''}  ({spoken})  [{folder}]")
 
 
 def main() -> None:

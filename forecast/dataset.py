@@ -139,6 +139,10 @@ def load_dataset(path: str | Path) -> Dataset:
 def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     """Validate a dataset folder and return it (or None) with every problem and warning."""
     folder = Path(path)
+    if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():  # one workbook, one sheet per table
+        from forecast.excel_input import inspect_workbook
+
+        return inspect_workbook(folder)
     if not folder.is_dir():
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
     meta, problems, yaml_encoding = _read_meta(folder)

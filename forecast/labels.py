@@ -22,7 +22,7 @@ COLUMNS = {
     "p90": ("P90", "P90 上限"),
     "demand_mean": ("Demand (mean)", "学位需求（均值）"),
     "demand_p90": ("Demand (P90)", "学位需求（P90）"), "seats": ("Seats", "学位数"),
-    "deficit_seats": ("Seat deficit", "学位缺口"), "classes_needed": ("Classes needed", "所需班数"),
+    "deficit_seats": ("Seat deficit (mean)", "学位缺口（均值）"), "classes_needed": ("Classes needed (mean)", "所需班数（均值）"),
     "classrooms": ("Classrooms", "教室数"), "avg_class_size": ("Average class size", "平均班额"),
     "seat_shortfall": ("Seat shortfall", "学位不足"),
     "over_standard_class_size": ("Over class-size standard", "超标准班额"),
@@ -43,6 +43,29 @@ COLUMNS = {
     "relative_mae": ("MAE vs last value", "相对末值误差"),
     "coverage_80": ("80 % interval coverage", "80%区间覆盖率"),
     "item": ("Item", "项目"), "value": ("Value", "数值"),
+    "area_name": ("Area name", "区域名称"), "detail": ("Detail", "层级"),
+    "basis": ("Basis", "依据"),
+    "deficit_children_sum": ("Sub-areas' deficits (mean, not netted)", "下级区域缺口合计（均值，不相互抵消）"),
+    "deficit_children_sum_p90": ("Sub-areas' deficits (P90, not netted)", "下级区域缺口合计（P90，不相互抵消）"),
+    "short_in_base_year": ("Short in base year", "基年已缺"),
+    "base_year_deficit": ("Base-year deficit (observed)", "基年缺口（实际）"),
+    "first_year_short_mean": ("First year short (mean)", "首个缺口年份（均值）"),
+    "first_year_short_p90": ("First year short (P90)", "首个缺口年份（P90）"),
+    "last_year_short_mean": ("Last year short (mean)", "最后缺口年份（均值）"),
+    "last_year_short_p90": ("Last year short (P90)", "最后缺口年份（P90）"),
+    "years_short_p90": ("Years short (P90)", "缺口年数（P90）"),
+    "peak_year": ("Peak year (P90)", "缺口峰值年份（P90）"),
+    "peak_deficit_mean": ("Peak deficit (mean)", "峰值缺口（均值）"),
+    "peak_deficit_p90": ("Peak deficit (P90)", "峰值缺口（P90）"),
+    "peak_deficit_children_sum": ("Peak of sub-areas' deficits (P90)", "下级区域缺口合计峰值（P90）"),
+    "standard_schools_mean": ("Standard schools (mean)", "标准规模学校数（均值）"),
+    "standard_schools_p90": ("Standard schools (P90)", "标准规模学校数（P90）"),
+    "lead_time_years": ("Lead time (years)", "建设周期（年）"),
+    "latest_start_year": ("Latest start year", "最迟开工年份"),
+    "start_already_late": ("Start already late", "开工已滞后"),
+    "p_shortfall_first_year": ("P(shortfall) in first year", "首年缺口概率"),
+    "planned_projects": ("Planned projects that help", "已规划项目"),
+    "mean_p10": ("P10", "P10 下限"), "mean_p90": ("P90", "P90 上限"),
 }
 
 TEXT = {
@@ -62,6 +85,34 @@ TEXT = {
     "method": ("Projection method", "预测方法"), "generated": ("forecast version", "forecast 版本"),
     "truncated": ("First {n} rows of {total}; projections.csv has them all.",
                   "仅列出 {total} 行中的前 {n} 行；完整数据见 projections.csv。"),
+    "spells_heading": ("Short at P90 in some year, base year {base} included: finest areas, most urgent first ({n})",
+                       "含基年 {base} 在内某年 P90 需求超过学位数的区域学段：最细区域，最紧迫在前（{n} 个）"),
+    "parents_heading": ("Parent areas: own net balance, and their sub-areas' deficits not netted ({n})",
+                        "上级区域：自身净缺口，及下级区域缺口合计（不相互抵消）（{n} 个）"),
+    "none_short": ("No area-level is short at P90 in any year, the base year included.",
+                   "含基年在内，各区域学段各年份 P90 需求均未超过学位数。"),
+    "no_demand": ("No enrolment to project: no seat deficit can be computed (see coverage.csv).",
+                  "无在校生数据，无法预测需求，因而无法计算学位缺口（见 coverage.csv）。"),
+    "wrote": ("wrote {path}", "已写入 {path}"), "lang_en": ("English", "英文"), "lang_zh": ("Chinese", "中文"), "warning": ("warning", "警告"),
+    "valid": ("ok: the dataset is valid", "通过：数据集有效"), "note": ("note", "说明"),
+    "yes": ("yes", "是"), "no": ("no", "否"), "finest": ("finest", "最细区域"),
+    "aggregate": ("aggregate", "上级区域"), "observed": ("observed", "实际"),
+    "projected": ("projected", "预测"),
+    "plan_line": ("plan check: {inside} of {n} plan targets lie inside the model's P10-P90 interval",
+                  "规划核对：{n} 项规划目标中有 {inside} 项落在模型 P10-P90 区间内"),
+    "build_plan": ("Build plan", "建设计划"),
+    "filter": ("Filter tables", "筛选表格"),
+    "pupils_unit": ("Pupils (persons)", "在校生（人）"), "pupils_seats": ("Pupils and seats (persons)", "在校生与学位（人）"),
+    "heatmap_top": (": the {n} largest of {total} area-levels, grouped by parent area; all in shortfall_summary.csv",
+                    "：{total} 个区域学段中缺口最大的 {n} 个，按上级区域分组；全部见 shortfall_summary.csv"), "run": ("Run", "运行信息"),
+    "coverage_note": ("How far to trust P90 and P(shortfall)", "P90 与缺口概率的可信程度"), "charts": ("Charts", "图表"),
+    "spells": ("Shortfall spells and what to build", "学位缺口时段与建设需求"),
+    "heatmap": ("Where and when (P90 deficit)", "缺口分布（P90）"),
+    "area_not_short": ("Not short at P90 in any year (base year included).", "含基年在内各年份 P90 需求均未超过学位数。"),
+    "print_note": ("For print: plots/*.png (200 dpi) beside this file.", "打印用图：本文件旁的 plots/*.png（200 dpi）。"),
+    "yearly_heading": ("Area-level-years with a P90 deficit, worst first ({n} rows)",
+                       "P90 学位缺口的区域学段年份，最严重在前（{n} 行）"),
+    "records_line": ("{n} record(s) with a seat need", "{n} 条学位需求记录"),
     "no_accuracy": ("No backtest in this folder: run `forecast backtest --out DIR`.",
                     "本目录无回测结果：请运行 forecast backtest --out DIR。"),
 }
@@ -85,3 +136,40 @@ def text(key: str, lang: str, **values: object) -> str:
 def level(name: str, lang: str) -> str:
     _index(lang)
     return LEVEL_NAMES[lang].get(name, name)
+
+
+def language_of(meta: dict | None) -> str:
+    """The language a dataset declares (dataset.yaml ``language:``; ``zh-CN``, ``zh-Hans`` and
+    the like count as ``zh``), else English."""
+    declared = str((meta or {}).get("language") or "en").lower()
+    return "zh" if declared.startswith("zh") else "en"
+
+
+def wants_simplified(meta: dict | None) -> bool:
+    """Mainland datasets (``language: zh``/``zh-CN``/``zh-Hans``) show names in Simplified
+    characters; ``zh-TW``, ``zh-HK`` and ``zh-Hant`` keep theirs."""
+    declared = str((meta or {}).get("language") or "").lower()
+    return declared.startswith("zh") and not any(t in declared for t in ("tw", "hk", "mo", "hant"))
+
+
+def pad(value: str, size: int, right: bool = False) -> str:
+    """``value`` padded to ``size`` terminal columns (CJK characters take two)."""
+    gap = " " * max(0, size - sum(2 if ord(ch) > 0x2E80 else 1 for ch in value))
+    return gap + value if right else value + gap
+
+
+METHODS = {"cohort": ("cohort flow", "队列流动模型"), "auto": ("backtest-weighted ensemble", "回测加权组合模型")}
+
+
+def method_name(name: str, lang: str) -> str:
+    """A projection method in words."""
+    return METHODS[name][_index(lang)] if name in METHODS else name
+
+
+def projects_text(value: str, lang: str) -> str:
+    """The planned-projects list ("name (2024, 1,266 seats); ...") in ``lang``."""
+    import re
+
+    if lang != "zh" or not isinstance(value, str):
+        return value
+    return re.sub(r" \((\d{4}), ([\d,.]+) seats\)", r"（\1年，\2个学位）", value).replace("; ", "；")

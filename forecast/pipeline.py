@@ -22,7 +22,8 @@ from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.io import atomic_write_csv, atomic_write_text
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
-from forecast.shortfall import class_size_check, compare
+from forecast.shortfall import class_size_check
+from forecast.spells import shortfall_table, summarise
 from forecast.standards import Standards, load_standards, with_overrides
 from forecast.system import split_group
 
@@ -48,6 +49,7 @@ class RunResult:
     entry_methods: pd.DataFrame = field(default_factory=pd.DataFrame)
     refusals: pd.DataFrame = field(default_factory=pd.DataFrame)
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spells: pd.DataFrame = field(default_factory=pd.DataFrame)  # shortfall_summary.csv
 
 
 def standards_for(config: RunConfig) -> Standards:
@@ -104,7 +106,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
             if progress:
                 progress(name)
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    shortfall = compare(projections, capacity, standards, dataset.system) if frames else pd.DataFrame()
+    shortfall = shortfall_table(projections, dataset, capacity, standards) if frames else pd.DataFrame()
     projections = projections[COLUMNS]
     all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
     inputs = inputs_id(config)
@@ -121,6 +123,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                        evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes)
     result.entry_methods, result.refusals = methods, refusals
     result.classes = classes_table(projections, dataset, standards) if frames else pd.DataFrame()
+    result.spells = summarise(shortfall, dataset, capacity, standards, records) if frames else pd.DataFrame()
     return result
 
 
@@ -305,7 +308,8 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig,
 def _write_tables(result: RunResult, out: Path, config: RunConfig) -> list[Path]:
     tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
               ("implied_migration.csv", result.implied_migration, 4),
-              ("shortfall.csv", result.shortfall, 3), ("class_size_check.csv", result.class_sizes, 2),
+              ("shortfall.csv", result.shortfall, 3), ("shortfall_summary.csv", result.spells, 1),
+              ("class_size_check.csv", result.class_sizes, 2),
               ("coverage.csv", result.coverage, 2), ("accuracy.csv", result.accuracy, 3),
               ("entry_methods.csv", result.entry_methods, 1), ("refusals.csv", result.refusals, 1),
               ("classes.csv", result.classes, 1)]
@@ -347,20 +351,27 @@ def _entry_summary(methods: pd.DataFrame) -> list[dict]:
     return counts.to_dict(orient="records")
 
 
-def summary_table(result: RunResult) -> str:
-    """Level totals of the top area(s) in the base year and the last year, per scenario."""
+def summary_table(result: RunResult, area: str | None = None, lang: str = "en") -> str:
+    """Level totals of the top area(s) (or of ``area`` and the areas below it) in the base
+    year and the last year, per scenario. A parent without its own base-year figure shows the
+    sum of its sub-areas (``Dataset.totals_in``)."""
+    from forecast.area_filter import area_and_below
+    from forecast.labels import column, level, pad
+
     proj = result.projections[result.projections["grade"] == ""]
-    tops = result.dataset.areas[result.dataset.areas["parent"].isna()]["area"]
-    proj = proj[proj["area"].isin(tops)]
+    areas = result.dataset.areas
+    shown = area_and_below(areas, area) if area else areas[areas["parent"].isna()]["area"]
+    proj = proj[proj["area"].isin(shown)]
     last = proj["year"].max()
     base = result.dataset.totals_in(result.dataset.base_year)
-    lines = [f"{'area':10s} {'level':18s} {'scenario':16s} {result.dataset.base_year:>10d} "
-             f"{last:>10d} {'p10':>10s} {'p90':>10s}"]
+    lines = [f"{pad(column('area', lang), 10)} {pad(column('level', lang), 18)} {pad(column('scenario', lang), 16)} "
+             f"{result.dataset.base_year:>10d} {last:>10d} {'p10':>10s} {'p90':>10s}"]
     order = {lv: i for i, lv in enumerate(result.dataset.system.level_names)}
     cells = proj[proj["year"] == last].sort_values(["area", "scenario"]).copy()
     cells = cells.assign(_o=cells["level"].map(order)).sort_values(["area", "_o", "scenario"])
     for row in cells.itertuples():
         observed = base.get((row.area, row.level), float("nan"))
-        lines.append(f"{row.area:10s} {row.level:18s} {row.scenario:16s} {observed:>10,.0f} "
+        shown_base = "-" if pd.isna(observed) else f"{observed:,.0f}"
+        lines.append(f"{pad(row.area, 10)} {pad(level(row.level, lang), 18)} {pad(row.scenario, 16)} {shown_base:>10s} "
                      f"{row.mean:>10,.0f} {row.p10:>10,.0f} {row.p90:>10,.0f}")
     return "\n".join(lines)

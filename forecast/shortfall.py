@@ -153,3 +153,34 @@ def class_size_check(dataset: Dataset, standards: Standards) -> pd.DataFrame:
                         f"{rule}_within_ceiling": bool(share <= ceiling) if share == share else None})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def add_children_sums(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Give every parent row the deficits of the finest areas below it, unnetted.
+
+    A parent's own ``deficit_seats`` nets its sub-areas: one sub-area's empty seats offset
+    another's shortage. ``deficit_children_sum`` (and ``_p90``) add the deficits of the finest
+    areas below it that have rows for the same level, year and scenario, so a shortage hidden
+    by netting stays visible. NaN on finest areas and on parents with no such rows (never 0).
+    """
+    from forecast.dataset import areas_below
+
+    out = frame.copy()
+    out["deficit_children_sum"] = np.nan
+    out["deficit_children_sum_p90"] = np.nan
+    if out.empty:
+        return out
+    below = areas_below(areas)
+    parents = set(areas["parent"].dropna())
+    pairs = [(top, a) for top, under in below.items() for a in under if a not in parents]
+    if not pairs:
+        return out
+    leaves = pd.DataFrame(pairs, columns=["ancestor", "area"])
+    key = ["level", "year", "scenario"]
+    summed = (leaves.merge(out[["area", *key, "deficit_seats", "deficit_seats_p90"]], on="area")
+              .groupby(["ancestor", *key], as_index=False)[["deficit_seats", "deficit_seats_p90"]].sum()
+              .rename(columns={"ancestor": "area", "deficit_seats": "_sum", "deficit_seats_p90": "_sum90"}))
+    merged = out[["area", *key]].merge(summed, on=["area", *key], how="left")
+    out["deficit_children_sum"] = merged["_sum"].to_numpy()
+    out["deficit_children_sum_p90"] = merged["_sum90"].to_numpy()
+    return out

@@ -70,3 +70,39 @@ def write_cohort_process(folder: Path, areas: dict[str, float], years: range = r
     pd.DataFrame(enrol, columns=["area", "year", "level", "grade", "students"]).to_csv(
         folder / "enrolment.csv", index=False)
     return folder
+
+
+def write_three_area_dataset(folder: Path) -> Path:
+    """The toy district with seats: ``north`` is short from the base year (630 pupils, 500
+    seats until a 400-seat school opens in 2024), ``south`` is never short (310 pupils,
+    1,000 seats), so the district nets north's shortage away (940 pupils, 1,500 seats)."""
+    write_toy_dataset(folder)
+    pd.DataFrame([("north", "primary", 500, "North primary"), ("south", "primary", 1000, "South primary")],
+                 columns=["area", "level", "seats", "school"]).to_csv(folder / "schools.csv", index=False)
+    pd.DataFrame([("p1", "north", "primary", 2024, 400, "", "")],
+                 columns=["project", "area", "level", "open_year", "seats", "classrooms",
+                          "floor_area_m2"]).to_csv(folder / "projects.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def three_area_run(tmp_path_factory) -> Path:
+    """``forecast run`` on the three-area dataset to 2028 (scenarios baseline and
+    high_births, 200 draws)."""
+    from click.testing import CliRunner
+
+    from forecast.cli import cli
+
+    root = tmp_path_factory.mktemp("three")
+    data = write_three_area_dataset(root / "data")
+    config = root / "three.yaml"
+    config.write_text(f"dataset: {data}\nuntil: 2028\ndraws: 200\nseed: 1\nscenarios:\n"
+                      "  baseline: {description: estimated ratios}\n"
+                      "  high_births: {description: births +30 %, births: {multiplier: 1.3}}\n"
+                      "default_scenario: baseline\n", encoding="utf-8")
+    out = root / "out"
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--all-scenarios",
+                                      "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    (out / "terminal.txt").write_text(result.output, encoding="utf-8")
+    return out

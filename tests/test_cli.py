@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ from forecast.cli import cli
 
 
 def test_validate_banan_summary_matches_source():
-    result = CliRunner().invoke(cli, ["validate", "banan"])
+    result = CliRunner().invoke(cli, ["validate", "banan", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "primary            2016: 51,500, 2020: 62,700" in result.output
     assert "kindergarten       2016: 27,600, 2020: 36,381" in result.output
@@ -58,17 +59,18 @@ def test_run_writes_shortfall_and_export_then_shortfall_reads_them(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", "--config", config, "--draws", "100", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "shortfall, worst first" in result.output
+    assert "含基年 2020 在内" in result.output  # Banan declares Chinese: the default language
+    assert not re.search(r"\bnan\b", result.output)
     for name in ("shortfall.csv", "capacity.csv", "capacity_items.csv", "scheduler.json"):
         assert (out / name).is_file(), name
     before = (out / "shortfall.csv").stat().st_mtime_ns
     result = CliRunner().invoke(cli, ["shortfall", "--config", config, "--out", str(out),
-                                      "--level", "junior", "--year", "2021"])
+                                      "--level", "junior", "--year", "2021", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "reading" in result.output and "junior" in result.output
+    assert "reading" in result.output and "Junior secondary" in result.output
     assert (out / "shortfall.csv").stat().st_mtime_ns == before  # read, not re-run
     lines = [ln for ln in result.output.splitlines() if ln.startswith("banan")]
-    assert lines and all(" junior " in ln and " 2021 " in ln for ln in lines)
+    assert lines and all(" Junior secondary " in ln and " 2021 " in ln for ln in lines)
 
 
 def test_export_formats_and_bad_level(tmp_path):

@@ -19,7 +19,7 @@ from tests.conftest import DATA, REPO
 def banan_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     result = CliRunner().invoke(cli, ["run", "--config", str(REPO / "configs" / "banan.yaml"),
-                                      "--all-scenarios", "--draws", "200", "--out", str(out)])
+                                      "--all-scenarios", "--draws", "200", "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     return out, result.output
 

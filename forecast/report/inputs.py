@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.dataset import Dataset
+from forecast.labels import language_of, wants_simplified
+from forecast.report.script import to_simplified
 
 
 class ReportError(ValueError):
@@ -27,6 +29,11 @@ class ReportInputs:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # area, level, year, students
     area_names: dict[str, str] = field(default_factory=dict)
     top_areas: list[str] = field(default_factory=list)
+    spells: pd.DataFrame = field(default_factory=pd.DataFrame)  # shortfall_summary.csv
+    language: str = "en"  # the dataset's declared language: the default of --lang
+    parents: dict[str, str] = field(default_factory=dict)  # area -> parent area
+    base_year: int | None = None
+    simplified: bool = False  # a mainland dataset: names and titles in Simplified characters
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -55,17 +62,27 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
     projections["grade"] = projections["grade"].fillna("")
     if dataset is None:
         dataset = _dataset_of(meta)
-    history, names, tops = pd.DataFrame(), {}, []
+    history, names, tops, language, parents = pd.DataFrame(), {}, [], "en", {}
     if dataset is not None:
         history = dataset.level_totals()
         history = history[history["year"] <= dataset.base_year]
         tops = dataset.areas.loc[dataset.areas["parent"].isna(), "area"].tolist()
+        parents = {a: str(p) for a, p in zip(dataset.areas["area"], dataset.areas["parent"], strict=True)
+                   if isinstance(p, str) and p}
+        language = language_of(dataset.meta)
         if "name" in dataset.areas:
             names = {a: str(n) for a, n in zip(dataset.areas["area"], dataset.areas["name"], strict=True)
                      if isinstance(n, str) and n}
+            if wants_simplified(dataset.meta):
+                names = {a: to_simplified(n) for a, n in names.items()}
+    spells = _read(folder / "shortfall_summary.csv")
+    if len(spells) and "planned_projects" in spells and dataset is not None and wants_simplified(dataset.meta):
+        spells["planned_projects"] = spells["planned_projects"].fillna("").map(to_simplified)
     return ReportInputs(folder, meta, projections, _read(folder / "shortfall.csv"),
                         _read(folder / "plan_check.csv"), _read(folder / "capacity.csv"),
-                        _read(folder / "accuracy.csv"), history, names, tops)
+                        _read(folder / "accuracy.csv"), history, names, tops, spells, language,
+                        parents, meta.get("base_year"),
+                        dataset is not None and wants_simplified(dataset.meta))
 
 
 def _dataset_of(meta: dict) -> Dataset | None:

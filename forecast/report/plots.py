@@ -31,6 +31,7 @@ MEAN = "#08519c"
 SEATS = "#31a354"
 MAX_SEAT_CHARTS = 12
 MAX_HEATMAP_ROWS = 40
+DPI = 200  # for print
 
 
 def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[list[Path], list[str]]:
@@ -42,7 +43,8 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
         lang = "en"
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     written = []
-    with matplotlib.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100}):
+    with matplotlib.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100,
+                                "savefig.dpi": DPI}):
         written += _fan_charts(inputs, folder, lang)
         written += _seat_charts(inputs, folder, lang)
         heat = _heatmap(inputs, folder, lang)
@@ -75,10 +77,19 @@ def _slug(value: str) -> str:
     return re.sub(r"[^\w.-]+", "_", value).strip("_") or "area"
 
 
+MAX_FAN_AREAS = 12  # PNG fan charts: the largest top-level areas (report.html has every area)
+
+
 def _roots(inputs: ReportInputs) -> list[str]:
-    """Top-level areas that were projected (the district, the city); else the first area."""
-    areas = list(dict.fromkeys(inputs.totals["area"]))
+    """Top-level areas that were projected (the district, the city), the largest first and at
+    most MAX_FAN_AREAS of them (a state of 1,000 districts gets its 12 largest); else the
+    first area."""
+    totals = inputs.totals
+    areas = list(dict.fromkeys(totals["area"]))
     tops = [a for a in areas if a in set(inputs.top_areas)]
+    if len(tops) > MAX_FAN_AREAS:
+        size = totals[totals["area"].isin(tops)].groupby("area")["mean"].max()
+        tops = size.sort_values(ascending=False).index[:MAX_FAN_AREAS].tolist()
     return tops or areas[:1]
 
 
@@ -99,7 +110,7 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
             past = inputs.history[(inputs.history["area"] == area) & (inputs.history["level"] == lv)] \
                 if len(inputs.history) else pd.DataFrame()
             if len(past):
-                ax.plot(past["year"], past["students"], "o-", color="black", label=text("history", lang))
+                _observed(ax, past, text("history", lang))
             for i, scenario in enumerate(scenarios):
                 part = totals[(totals["area"] == area) & (totals["level"] == lv)
                               & (totals["scenario"] == scenario)].sort_values("year")
@@ -116,10 +127,21 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
                 if len(targets):
                     ax.scatter(targets["year"], targets["plan_target"], marker="*", s=160, color="#d62728",
                                zorder=5, label=text("plan_target", lang))
-            ax.set_ylabel(text("students", lang))
+            ax.set_ylabel(text("pupils_unit", lang))
             _style(ax, text("fan_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
             out.append(_save(fig, folder / f"fan_{_slug(area)}_{lv}.png"))
     return out
+
+
+def _observed(ax, past: pd.DataFrame, label: str) -> None:
+    """Observed points only where observed: solid between consecutive years, dashed across
+    years with no observation (never a line that looks like data)."""
+    past = past.sort_values("year")
+    years, values = past["year"].to_numpy(), past["students"].to_numpy()
+    ax.plot(years, values, "o", color="black", label=label, zorder=4)
+    for i in range(len(years) - 1):
+        style = "-" if years[i + 1] - years[i] == 1 else "--"
+        ax.plot(years[i:i + 2], values[i:i + 2], style, color="black", lw=1, zorder=3)
 
 
 def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
@@ -135,12 +157,15 @@ def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     for area, lv in chosen:
         part = table[(table["area"] == area) & (table["level"] == lv)].sort_values("year")
         fig, ax = _axes((7, 4))
-        ax.plot(part["year"], part["demand_mean"], "-o", color=MEAN, label=f"{text('students', lang)} (mean)")
+        ax.plot(part["year"], part["demand_mean"], "-o", color=MEAN, label=f"{text('students', lang)} ({column('mean', lang)})")
         ax.plot(part["year"], part["demand_p90"], "--", color=MEAN, label=f"{text('students', lang)} (P90)")
-        ax.plot(part["year"], part["seats"], "-s", color=SEATS, lw=2, label=column("seats", lang))
+        ax.plot(part["year"], part["seats"], "-s", color=SEATS, lw=2, drawstyle="steps-post",
+                label=column("seats", lang))
         short = (part["demand_p90"] > part["seats"]).to_numpy()
         ax.fill_between(part["year"], part["seats"], part["demand_p90"], where=short, interpolate=True,
                         color="#fcbba1", alpha=0.8)  # the P90 gap
+        ax.set_ylim(bottom=0)  # from zero: a wobble of ten pupils must not fill the chart
+        ax.set_ylabel(text("pupils_seats", lang))
         _style(ax, text("seats_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
         out.append(_save(fig, folder / f"seats_{_slug(area)}_{lv}.png"))
     return out
@@ -151,8 +176,24 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
     if table.empty:
         return None
     table = table[table["scenario"] == table["scenario"].iloc[0]]
+    parents = set(inputs.parents.values())
+    finest = table[~table["area"].isin(parents)]
+    table = finest if len(finest) else table
     grid = table.pivot_table(index=["area", "level"], columns="year", values="deficit_seats_p90", aggfunc="max")
-    grid = grid.loc[grid.max(axis=1).sort_values(ascending=False).index[:MAX_HEATMAP_ROWS]]
+    grid = grid[grid.max(axis=1) > 0]
+    if grid.empty:
+        return None
+    total = len(grid)
+    top = grid.max(axis=1).sort_values(ascending=False).index[:MAX_HEATMAP_ROWS]
+    # the largest needs, grouped by parent area (neighbours together), largest first within each
+    peak = grid.max(axis=1)
+    group_peak = {}
+    for a, lv in top:
+        key = inputs.parents.get(a, a)
+        group_peak[key] = max(group_peak.get(key, 0), peak[(a, lv)])
+    order = sorted(top, key=lambda k: (-group_peak[inputs.parents.get(k[0], k[0])],
+                                       inputs.parents.get(k[0], k[0]), -peak[k]))
+    grid = grid.loc[order]
     fig, ax = _axes((max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
     ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
@@ -164,5 +205,6 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
             ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=7,
                     color="white" if value > 0.6 * top else "black")
     fig.colorbar(image, ax=ax, shrink=0.8)
-    ax.set_title(text("heatmap_title", lang))
+    ax.set_title(text("heatmap_title", lang)
+                 + (text("heatmap_top", lang, n=len(grid), total=total) if total > len(grid) else ""))
     return _save(fig, folder / "shortfall_heatmap.png")

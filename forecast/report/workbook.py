@@ -18,9 +18,12 @@ from openpyxl.utils import get_column_letter
 
 from forecast import __version__
 from forecast.io import atomic_write_with
-from forecast.labels import column, level, text
+from forecast.labels import column, level, method_name, projects_text, text
 from forecast.outputs.determinism import fix_zip
+from forecast.report.assumptions_zh import in_chinese
+from forecast.report.honesty import interval_note
 from forecast.report.inputs import ReportInputs
+from forecast.report.sources import display
 
 MAX_ROWS = 100_000  # projection rows in the sheet; projections.csv always has them all
 RED = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
@@ -29,46 +32,111 @@ HEADER = Font(bold=True)
 PROJECTION_COLUMNS = ["area", "level", "year", "scenario", "model", "mean", "p10", "p50", "p90"]
 
 
-def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Headings in ``lang`` and level names spelled out."""
+WHOLE = {"mean", "p10", "p50", "p90", "demand_mean", "demand_p90", "seats", "deficit_seats",
+         "deficit_seats_p90", "classes_needed", "classrooms", "classrooms_to_build",
+         "deficit_children_sum", "deficit_children_sum_p90", "plan_target", "model_mean",
+         "model_p10", "model_p90", "base_year_deficit", "peak_deficit_mean", "peak_deficit_p90",
+         "peak_deficit_children_sum", "standard_schools_mean", "standard_schools_p90",
+         "observed", "class_size_limit", "n", "existing_seats", "added_seats", "students"}
+ONE_DECIMAL = {"avg_class_size", "target_vs_mean_percent", "mape", "median_ape", "bias_percent"}
+TWO_DECIMALS = {"p_shortfall", "p_shortfall_first_year", "mase", "relative_mae", "coverage_80"}
+YEARS = {"year", "base_year", "first_year_short_mean", "first_year_short_p90", "last_year_short_mean",
+         "last_year_short_p90", "peak_year", "latest_start_year", "lead_time_years", "years_short_p90",
+         "horizon"}
+BUILD_PLAN = ["area", "area_name", "level", "scenario", "short_in_base_year", "base_year_deficit",
+              "first_year_short_mean", "first_year_short_p90", "last_year_short_p90", "peak_year",
+              "peak_deficit_mean", "peak_deficit_p90", "classrooms_to_build", "standard_schools_mean",
+              "standard_schools_p90", "lead_time_years", "latest_start_year", "start_already_late",
+              "planned_projects"]
+
+
+def number_format(name: str) -> str | None:
+    """Excel number format of a column by its CSV name: whole pupils and classes, one-decimal
+    averages, two-decimal probabilities, plain years."""
+    base = name.split("|")[-1]
+    if base in YEARS:
+        return "0"
+    if base in WHOLE:
+        return "#,##0"
+    if base in ONE_DECIMAL:
+        return "0.0"
+    if base in TWO_DECIMALS:
+        return "0.00"
+    return None
+
+
+def _localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Level names spelled out and yes/no in ``lang``; headings stay CSV names until writing."""
     out = frame.copy()
     if "level" in out:
         out["level"] = out["level"].map(lambda v: level(v, lang))
-    return out.rename(columns={c: column(c, lang) for c in out.columns})
+    flags = {True: True, False: False, "True": True, "False": False}
+    for c in out.columns:
+        values = set(out[c].dropna().unique()) if out[c].dtype in (bool, object) or str(out[c].dtype) == "boolean" else {0.5}
+        if values and values <= set(flags):
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) else text("yes" if flags[v] else "no", lang))
+    if "planned_projects" in out:
+        out["planned_projects"] = out["planned_projects"].map(lambda v: projects_text(v, lang))
+    for c in ("basis", "detail"):
+        if c in out:
+            out[c] = out[c].map(lambda v: text(v, lang) if v in ("observed", "projected", "finest", "aggregate") else v)
+    return out
 
 
 def summary_frame(inputs: ReportInputs, lang: str) -> pd.DataFrame:
-    """Key facts of the run, then each top area's level totals in the last year."""
+    """Each top area's level totals: the base year (observed) and the last year's mean and
+    interval, numbers in their own columns."""
+    totals = inputs.totals
+    if totals.empty:
+        return pd.DataFrame(columns=["area", "level", "scenario", "base_year", "observed", "year",
+                                     "mean", "p10", "p90"])
+    last = totals[(totals["year"] == totals["year"].max()) & totals["area"].isin(inputs.top_areas or
+                                                                                totals["area"].unique()[:1])]
+    sf = inputs.shortfall
+    base = sf[sf["basis"] == "observed"] if len(sf) and "basis" in sf else pd.DataFrame()
+    seen = {(r.area, r.level, r.scenario): r.demand_mean for r in base.itertuples()} if len(base) else {}
+    return pd.DataFrame({
+        "area": last["area"].map(inputs.area_label), "level": last["level"], "scenario": last["scenario"],
+        "base_year": inputs.base_year,
+        "observed": [seen.get((a, lv, s)) for a, lv, s in zip(last["area"], last["level"], last["scenario"],
+                                                              strict=True)],
+        "year": last["year"], "mean": last["mean"], "p10": last["p10"], "p90": last["p90"]})
+
+
+def run_facts(inputs: ReportInputs, lang: str) -> pd.DataFrame:
     meta = inputs.meta
     rows = [(text("dataset", lang), meta.get("dataset")), (column("base_year", lang), meta.get("base_year")),
             (column("year", lang), meta.get("until")),
             (column("scenario", lang), ", ".join(meta.get("scenarios") or [])),
-            (text("method", lang), meta.get("projection_method", "cohort")),
-            (text("run_id", lang), meta.get("run_id")), (text("generated", lang), __version__)]
-    last = inputs.totals[inputs.totals["year"] == inputs.totals["year"].max()]
-    for r in last.itertuples():
-        rows.append((f"{inputs.area_label(r.area)} {level(r.level, lang)} {r.year} ({r.scenario})",
-                     f"{r.mean:,.0f} ({r.p10:,.0f}-{r.p90:,.0f})"))
-    return pd.DataFrame(rows, columns=[column("item", lang), column("value", lang)])
+            (text("method", lang), method_name(meta.get("projection_method", "cohort"), lang)),
+            (text("run_id", lang), meta.get("run_id")), (text("generated", lang), __version__),
+            (text("coverage_note", lang), interval_note(meta, inputs.accuracy, lang))]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def sheets(inputs: ReportInputs, lang: str) -> dict[str, pd.DataFrame]:
-    """Sheet name -> table, in workbook order."""
+    """Sheet name -> table with CSV column names, in workbook order."""
     proj = inputs.totals[[c for c in PROJECTION_COLUMNS if c in inputs.totals]]
-    out = {text("summary", lang): summary_frame(inputs, lang),
-           text("projections", lang): _labelled(proj.head(MAX_ROWS), lang)}
+    out = {text("summary", lang): summary_frame(inputs, lang)}
+    if len(inputs.spells):
+        plan = inputs.spells[[c for c in BUILD_PLAN if c in inputs.spells]]
+        out[text("build_plan", lang)] = plan
+    out[text("projections", lang)] = proj.head(MAX_ROWS)
     if len(inputs.shortfall):
-        out[text("shortfall", lang)] = _labelled(inputs.shortfall, lang)
+        out[text("shortfall", lang)] = inputs.shortfall
     if len(inputs.plan_check):
-        out[text("plan_check", lang)] = _labelled(inputs.plan_check, lang)
-    out[text("assumptions", lang)] = pd.DataFrame({column("assumption", lang): inputs.meta.get("assumptions") or []})
-    out[text("sources", lang)] = pd.DataFrame({column("source", lang): inputs.meta.get("sources") or []})
-    if len(inputs.accuracy):
-        out[text("accuracy", lang)] = _labelled(inputs.accuracy, lang)
+        out[text("plan_check", lang)] = inputs.plan_check
+    facts = run_facts(inputs, lang)
     if len(proj) > MAX_ROWS:
-        note = text("truncated", lang, n=MAX_ROWS, total=len(proj))
-        out[text("summary", lang)].loc[len(out[text("summary", lang)])] = [text("projections", lang), note]
-    return out
+        facts.loc[len(facts)] = [text("projections", lang), text("truncated", lang, n=MAX_ROWS, total=len(proj))]
+    out[text("run", lang)] = facts
+    said = [in_chinese(a) if lang == "zh" else a for a in inputs.meta.get("assumptions") or []]
+    out[text("assumptions", lang)] = pd.DataFrame({"assumption": said})
+    out[text("sources", lang)] = pd.DataFrame(
+        {"source": [display(s, inputs.simplified) for s in inputs.meta.get("sources") or []]})
+    if len(inputs.accuracy):
+        out[text("accuracy", lang)] = inputs.accuracy
+    return {name: _localised(frame, lang) for name, frame in out.items()}
 
 
 def write_workbook(inputs: ReportInputs, path: Path, lang: str = "en") -> Path:
@@ -79,14 +147,22 @@ def write_workbook(inputs: ReportInputs, path: Path, lang: str = "en") -> Path:
     def write(tmp: str) -> None:
         with open(tmp, "wb") as handle, pd.ExcelWriter(handle, engine="openpyxl") as writer:
             for name, frame in tables.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
+                labelled = frame.rename(columns={c: column(c, lang) for c in frame.columns})
+                labelled.to_excel(writer, sheet_name=name, index=False)
                 sheet = writer.sheets[name]
                 sheet.freeze_panes = "A2"
                 for cell in sheet[1]:
                     cell.font = HEADER
-                _fit_widths(sheet, frame)
+                last_col = get_column_letter(max(1, len(frame.columns)))
+                sheet.auto_filter.ref = f"A1:{last_col}{len(frame) + 1}"
+                for i, c in enumerate(frame.columns, start=1):
+                    fmt = number_format(c)
+                    if fmt:
+                        for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=i, max_col=i):
+                            cell.number_format = fmt
+                _fit_widths(sheet, labelled)
                 if name == shortfall_sheet:
-                    _flag_shortfalls(sheet, frame, lang)
+                    _flag_shortfalls(sheet, labelled, lang)
         fix_zip(tmp)  # fixed timestamps: identical runs give identical bytes
 
     atomic_write_with(path, write)

@@ -19,4 +19,4 @@ def write_report(inputs: ReportInputs, lang: str = "en") -> tuple[list[Path], li
     book = write_workbook(inputs, folder / "report.xlsx", lang)
     plots, notes = write_plots(inputs, folder / "plots", lang)
     page = write_page(inputs, plots, folder / "report.html", lang)
-    return [book, folder / "plots", page], notes
+    return [book, *plots, page], notes

@@ -1,36 +1,83 @@
-"""report.html: self-contained, with the sections a planner reads."""
+"""report.html: self-contained, explorable, with the sections a planner reads and honest
+words on the intervals."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 from click.testing import CliRunner
+from plotly.offline import get_plotlyjs
 
 from forecast.cli import cli
+from forecast.report import read_outputs
+from forecast.report.honesty import interval_note
+from forecast.report.page import render
+
+
+def _own_part(page: str) -> str:
+    """The page without the embedded plotly.js library."""
+    return page.replace(get_plotlyjs(), "")
 
 
 def test_page_is_self_contained_with_every_section(banan_report):
     page = (banan_report / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
-    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
-    assert "<script" not in page
-    for heading in ("概要", "最严重的学位缺口", "规划核对", "回测精度", "假设", "数据来源"):
+    assert get_plotlyjs() in page  # the library is inline, nothing is fetched
+    own = _own_part(page)
+    links = re.findall(r'(?:src|href)="([^"]+)"', own)
+    assert all(s.startswith("data:") for s in links)
+    assert "@font-face" in own and "data:font/woff;base64," in own
+    for heading in ("概要", "图表", "学位缺口时段与建设需求", "规划核对", "回测精度", "假设", "数据来源"):
         assert f"<h2>{heading}</h2>" in page
-    assert page.count("<img") == len(list((banan_report / "plots").glob("*.png")))
-    assert 'class="deficit"' in page  # deficits are marked
+    # sources by title and issuing number, in Simplified characters; no internal path
+    assert "《重庆市巴南区教育事业发展“十四五”规划》（巴南府发〔2021〕20号）" in page
+    assert "seeds/000_" not in own
+
+
+def test_three_area_page_shows_the_base_year_shortage_spell_and_build_plan(three_area_run):
+    page = (three_area_run / "report.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-scenario="baseline">(.*?)</tr>', page)
+    north = next(r for r in rows if r.startswith('<td class="t">north</td>'))
+    cells = re.findall(r">([^<]*)</td>", north)
+    # area, level, scenario, base-year deficit, first (mean, P90), last (mean, P90), peak year, ...
+    assert cells[3] == "130" and cells[4:8] == ["2020", "2020", "2023", "2023"]
+    assert cells[11] == "5" and cells[14] == "2017" and "p1 (2024, 400 seats)" in cells[-1]
+    district = next(r for r in rows if r.startswith('<td class="t">district</td>'))
+    assert re.findall(r">([^<]*)</td>", district)[-1] == "220"  # sub-areas' P90 deficits, not netted
+    assert not any(r.startswith('<td class="t">south</td>') for r in rows)
+    assert "not backtested" in page  # no evidence in this folder: the page says so
+
+
+def test_coverage_words_follow_the_evidence(three_area_run, tmp_path):
+    inputs = read_outputs(three_area_run)
+    assert "not backtested" in interval_note(inputs.meta, inputs.accuracy, "en")
+    accuracy = inputs.accuracy.__class__({"model": ["cohort", "cohort"], "level": ["primary", "primary"],
+                                          "horizon": [1, 2], "coverage_80": [0.5, 0.3]})
+    assert "held 40 % of outcomes for Primary" in interval_note(inputs.meta, accuracy, "en")
+    meta = {**inputs.meta, "intervals": {"source": "shipped error library",
+                                         "levels": {"primary": {"coverage_80": 0.78}}}}
+    words = interval_note(meta, accuracy, "en")  # the run's own record wins over accuracy.csv
+    assert "78 % of outcomes for Primary" in words and "borrowed" in words
+    assert "78%" in interval_note(meta, accuracy, "zh").replace(" ", "") and "误差库" in interval_note(meta, accuracy, "zh")
+    out = tmp_path / "copy"
+    shutil.copytree(three_area_run, out)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    (out / "run.json").write_text(json.dumps({**record, "evidence": {"primary": 0.6}}), encoding="utf-8")
+    assert "60 % of outcomes" in render(read_outputs(out), None, "en")
 
 
 def test_report_command_adds_accuracy_from_a_backtest(banan_report, tmp_path):
-    import shutil
-
     out = tmp_path / "copy"
     shutil.copytree(banan_report, out)
-    (out / "accuracy.csv").write_text("model,level,horizon,n,mape\ncohort,primary,1,3,1.25\n", encoding="utf-8")
+    (out / "accuracy.csv").write_text("model,level,horizon,n,mape,coverage_80\ncohort,primary,1,3,1.25,0.25\n",
+                                      encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "MAPE 1" in page and "1.2" in page and "No backtest" not in page
+    assert "held 25 % of outcomes for Primary" in page
 
 
 def test_report_without_a_run_exits_1(tmp_path):

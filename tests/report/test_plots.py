@@ -29,3 +29,44 @@ def test_a_font_that_covers_the_chinese_labels_is_used():
     font = FT2Font(path)
     for ch in "巴南区学前教育在校生规划目标学位缺口":
         assert font.get_char_index(ord(ch)) != 0, ch  # 0 = the missing-glyph box (tofu)
+
+
+def test_charts_print_at_200_dpi_and_seat_charts_start_at_zero(three_area_run):
+    from PIL import Image
+
+    for path in (three_area_run / "plots").glob("*.png"):
+        assert round(Image.open(path).info["dpi"][0]) == 200
+    assert (three_area_run / "plots" / "seats_north_primary.png").is_file()
+
+
+def test_observed_points_are_dashed_across_missing_years():
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from forecast.report.plots import _observed
+
+    ax = Figure().subplots()
+    _observed(ax, pd.DataFrame({"year": [2015, 2016, 2020], "students": [10, 11, 15]}), "observed")
+    segments = [(tuple(line.get_xdata()), line.get_linestyle()) for line in ax.lines[1:]]
+    assert segments == [((2015, 2016), "-"), ((2016, 2020), "--")]
+    assert list(ax.lines[0].get_xdata()) == [2015, 2016, 2020] and ax.lines[0].get_linestyle() == "None"
+
+
+def test_heatmap_stays_legible_with_a_thousand_areas(tmp_path):
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    from forecast.report.inputs import ReportInputs
+    from forecast.report.plots import MAX_HEATMAP_ROWS, _heatmap
+
+    rng = np.random.default_rng(0)
+    rows = [{"area": f"a{i:04d}", "level": "primary", "year": y, "scenario": "s",
+             "deficit_seats_p90": float(rng.integers(0, 500))} for i in range(1000) for y in range(2021, 2026)]
+    inputs = ReportInputs(tmp_path, {}, pd.DataFrame(columns=["grade"]), shortfall=pd.DataFrame(rows),
+                          parents={f"a{i:04d}": f"p{i % 7}" for i in range(1000)})
+    path = _heatmap(inputs, tmp_path, "en")
+    width, height = Image.open(path).size
+    assert height < 40 * 100  # at most MAX_HEATMAP_ROWS rows, not 1,000
+    peaks = pd.DataFrame(rows).groupby("area")["deficit_seats_p90"].max()
+    assert MAX_HEATMAP_ROWS == 40 and peaks.nlargest(40).min() > 0

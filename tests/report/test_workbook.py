@@ -1,4 +1,5 @@
-"""report.xlsx: sheets, values that match projections.csv, labels, frozen headers, colours."""
+"""report.xlsx: sheets, values that match projections.csv, labels, number formats, filters,
+colours and the build plan."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from forecast.report.workbook import write_workbook
 
 def test_sheets_and_cells_match_the_projections(banan_report):
     book = load_workbook(banan_report / "report.xlsx")
-    assert book.sheetnames == ["概要", "预测", "学位缺口", "规划核对", "假设", "数据来源"]
+    assert book.sheetnames == ["概要", "建设计划", "预测", "学位缺口", "规划核对", "运行信息", "假设", "数据来源"]
     sheet = book["预测"]
     heads = [c.value for c in sheet[1]]
     assert heads[:3] == ["区域", "学段", "年份"] and "均值" in heads
@@ -28,6 +29,41 @@ def test_sheets_and_cells_match_the_projections(banan_report):
         assert row[heads.index("均值")] == pytest.approx(expected["mean"])
         assert row[heads.index("P90 上限")] == pytest.approx(expected["p90"])
     assert sheet.max_row == len(proj) + 1
+
+
+def test_integer_formats_and_an_autofilter_on_every_table(banan_report):
+    book = load_workbook(banan_report / "report.xlsx")
+    for sheet in book:
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+    pupils = {column(c, "zh") for c in ("mean", "p10", "p90", "demand_mean", "demand_p90", "seats",
+                                        "deficit_seats", "classes_needed", "classrooms_to_build")}
+    checked = 0
+    for name in ("预测", "学位缺口", "概要"):
+        sheet = book[name]
+        for i, head in enumerate(c.value for c in sheet[1]):
+            if head in pupils:
+                formats = {sheet.cell(r, i + 1).number_format for r in range(2, sheet.max_row + 1)}
+                assert formats == {"#,##0"}, (name, head)
+                checked += 1
+            if head == column("avg_class_size", "zh"):
+                assert sheet.cell(2, i + 1).number_format == "0.0"
+    assert checked >= 10
+    summary = book["概要"]  # numbers, with the interval in their own columns
+    heads = [c.value for c in summary[1]]
+    row = [c.value for c in summary[2]]
+    assert isinstance(row[heads.index("均值")], float) and isinstance(row[heads.index("P90 上限")], float)
+    assert row[heads.index("P10 下限")] <= row[heads.index("均值")] <= row[heads.index("P90 上限")]
+
+
+def test_build_plan_sheet_follows_the_spells(three_area_run):
+    book = load_workbook(three_area_run / "report.xlsx")
+    sheet = book[text("build_plan", "en")]
+    heads = [c.value for c in sheet[1]]
+    rows = [dict(zip(heads, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
+    north = next(r for r in rows if r["Area"] == "north" and r["Scenario"] == "baseline")
+    assert north[column("base_year_deficit", "en")] == 130 and north[column("short_in_base_year", "en")] == "yes"
+    assert north[column("first_year_short_p90", "en")] == 2020 and north[column("last_year_short_p90", "en")] == 2023
+    assert north[column("latest_start_year", "en")] == 2017
 
 
 def test_shortfall_sheet_colours_deficits_red_and_large_classes_amber(banan_report):
@@ -52,4 +88,4 @@ def test_english_labels_and_a_backtest_adds_the_accuracy_sheet(banan_report, tmp
     book = load_workbook(tmp_path / "en.xlsx")
     assert book.sheetnames[0] == "Summary" and text("accuracy", "en") in book.sheetnames
     assert [c.value for c in book["Projections"][1]][:3] == ["Area", "Level", "Year"]
-    assert book["Accuracy"]["E2"].value == 1.5
+    assert book["Accuracy"]["E2"].value == 1.5 and book["Accuracy"]["E2"].number_format == "0.0"
