@@ -65,7 +65,7 @@ def subset_woff(characters: str, path: Path | None = None) -> bytes | None:
     options = subset.Options()
     options.flavor = "woff"
     options.desubroutinize = True
-    font = TTFont(str(path), lazy=True)
+    font = TTFont(str(path), lazy=True, recalcTimestamp=False)  # same page bytes for the same run
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(characters))))
     subsetter.subset(font)
