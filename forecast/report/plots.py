@@ -151,7 +151,8 @@ def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     first = table["scenario"].iloc[0]
     table = table[table["scenario"] == first]
     worst = (table.groupby(["area", "level"])["deficit_seats_p90"].max().sort_values(ascending=False))
-    chosen = [k for k in worst.index if k[0] in _roots(inputs)]
+    roots = set(_roots(inputs))  # once, not once per area-level
+    chosen = [k for k in worst.index if k[0] in roots]
     chosen += [k for k in worst.index if k not in chosen][: max(0, MAX_SEAT_CHARTS - len(chosen))]
     out = []
     for area, lv in chosen:
