@@ -190,9 +190,11 @@ def _load(config_path: str | None, data_dir: str | None):
     return config
 
 
-def _run(config, names, out: Path, draws=None, seed=None, until=None, method=None, report=None):
+def _run(config, names, out: Path, draws=None, seed=None, until=None, method=None, report=None,
+         engine=None, grades=True, stream=False, fmt="csv"):
     """Run the pipeline and write every output (``report``: a language to write the report
-    in, into the same run folder); input problems become InputError."""
+    in, into the same run folder); input problems become InputError. ``engine``, ``grades``,
+    ``stream``, ``fmt``: see docs/scale.md."""
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
     from forecast.validation import DatasetError
@@ -202,15 +204,21 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
             with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
                                    show_pos=True) as bar:
                 result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
-                                      method=method, progress=lambda _name: bar.update(1))
+                                      method=method, progress=lambda _name: bar.update(1),
+                                      engine=engine, grades=grades, stream=stream)
         else:
-            result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method)
+            result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method,
+                                  engine=engine, grades=grades, stream=stream)
     except (DatasetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
     extra = None
     if report and len(result.projections):
         extra = lambda folder: _write_report(folder, report, result.dataset)  # noqa: E731
-    return result, write_outputs(result, out, config, extra)
+    try:
+        return result, write_outputs(result, out, config, extra, fmt=fmt)
+    finally:
+        if result.spool is not None:
+            result.spool.cleanup()
 
 
 @cli.command()
@@ -229,8 +237,23 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @LANG
 @AREA
 @click.option("--no-report", is_flag=True, help="Skip report.xlsx, plots/ and report.html.")
+@click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where chunks are projected: threads here, or Dask workers "
+              "(pip install 'forecast[dask]'; docs/scale.md). Same outputs byte for byte.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1, max=256), default=2, show_default=True,
+              help="Threads of the local engine.")
+@click.option("--chunk", type=click.IntRange(min=1), default=None,
+              help="Areas per chunk (default: the model's); chunks hold whole subtrees.")
+@click.option("--grades/--no-grades", default=True, show_default=True,
+              help="Write grade rows to projections.csv (--no-grades: level totals only, faster).")
+@click.option("--stream", is_flag=True, help="Write projection rows chunk by chunk as they are "
+              "projected (memory bounded by the chunk; rows in chunk order). docs/scale.md.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="Format of the big tables (projections, shortfall); parquet skips the report.")
 def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, max_horizon,
-        method, lang, area, no_report) -> None:
+        method, lang, area, no_report, engine_kind, scheduler, workers, chunk, grades, stream,
+        fmt) -> None:
     """Project enrolment for every area, level and year, with intervals, and compare it with
     the seats.
 
@@ -249,8 +272,17 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
         config = config.model_copy(update={"max_horizon": max_horizon})
     names = list(config.scenarios) if all_scenarios else list(scenario) or None
     lang = _lang(lang, config=config)
+    from forecast.engine.run import Engine
+
+    if scheduler and engine_kind != "dask":
+        raise InputError("--scheduler needs --engine dask")
+    engine = Engine(engine_kind, workers, chunk, scheduler)
+    if fmt == "parquet" and not no_report:
+        click.echo("note: no report with --format parquet (the report reads the CSV tables)")
+        no_report = True
     result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
-                           report=None if no_report else lang)
+                           report=None if no_report else lang, engine=engine, grades=grades,
+                           stream=stream, fmt=fmt)
     for note in result.notes:
         click.echo(f"{text('note', lang)}: {note}")
     if result.dataset.warnings:
@@ -571,6 +603,39 @@ def data_list(lang) -> None:
             meta = read_meta(meta_file)[0] or {}
         spoken = text("lang_" + language_of(meta), lang or "en")
         click.echo(f"{folder.name:10s} {meta.get('title') or ''}  ({spoken})  [{folder}]")
+
+
+@cli.command()
+@_config_options
+@click.option("--grid", "grids", multiple=True, required=True,
+              help="NAME=START:STOP:STEP with NAME births (multiplier of projected births) or "
+              "migration (scale of the estimated drift); repeatable, e.g. --grid births=0.8:1.2:0.05.")
+@click.option("--year", type=int, default=None, help="Target year (default: the config's until).")
+@click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+@click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where chunks are projected (see forecast run).")
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+def sweep(config_path, data_dir, grids, year, draws, seed, out_dir, engine_kind, scheduler) -> None:
+    """Stress table: P(shortfall) per area and level at every grid point of births
+    multipliers x migration scales, and the multiplier at which the P90 demand first exceeds
+    the seats. Writes OUT/sweep.csv and OUT/thresholds.csv."""
+    from forecast.engine.run import Engine
+    from forecast.sweep import parse_grid, run_sweep, write_sweep
+    from forecast.validation import DatasetError
+
+    config = _load(config_path, data_dir)
+    try:
+        grid = dict(parse_grid(g) for g in grids)
+        result = run_sweep(config, grid, year=year, draws=draws, seed=seed,
+                           engine=Engine(engine_kind, scheduler=scheduler))
+    except (DatasetError, ValueError) as exc:
+        raise InputError(str(exc)) from exc
+    found = result.thresholds.dropna(subset=["threshold"])
+    click.echo(f"{len(result.sweep)} area x level x grid points; {len(found)} thresholds inside the grid")
+    for path in write_sweep(result, Path(out_dir)):
+        click.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -320,6 +320,9 @@ def _grade_problems(frame: pd.DataFrame | None, system: SchoolSystem) -> list[Pr
     enrol = frame.assign(grade=grades, row=np.arange(len(frame)))
     by_grade = enrol[enrol.grade != ""].groupby(["area", "year", "level"])["students"].sum()
     stated = enrol[enrol.grade == ""].set_index(["area", "year", "level"])
+    # Only the keys with both grades and a level total can disagree (found by a join).
+    both = by_grade.index.intersection(stated.index)
+    by_grade = by_grade[by_grade.index.isin(both)]
     for key, total in by_grade.items():
         if key in stated.index:
             level_total = stated.loc[key, "students"]
@@ -343,6 +346,9 @@ def births_from_population(population: pd.DataFrame) -> pd.DataFrame:
 
 def _births_gap_problems(births: pd.DataFrame) -> list[Problem]:
     problems = []
+    span = births.groupby("area")["year"].agg(["min", "max", "nunique"])
+    gappy = span.index[span["max"] - span["min"] + 1 != span["nunique"]]
+    births = births[births["area"].isin(gappy)]  # areas without gaps need no message
     for area, part in births.groupby("area"):
         years = np.sort(part["year"].astype(int).unique())
         missing = sorted(set(range(years.min(), years.max() + 1)) - set(years))
@@ -368,6 +374,7 @@ def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame, bas
     rows = enrolment[["area", "year", "level", "grade"]].drop_duplicates()
     rows = rows[rows["level"].isin(system.level_names)]
     entry = set(system.entry_grades())
+    rows = rows[_short_of_births(rows, births, system, entry)]  # the rest is covered: skip it
     for (area, level), part in rows.groupby(["area", "level"]):
         graded = part[part["grade"] != ""]
         if len(graded):
@@ -405,9 +412,40 @@ def _births_coverage_problems(enrolment: pd.DataFrame, births: pd.DataFrame, bas
     return problems
 
 
+def _short_of_births(rows: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,
+                     entry: set) -> np.ndarray:
+    """Rows of the area x level groups that lack a birth year some cohort needs (found with
+    joins, so the per-group messages are built only for those: linear in the rows)."""
+    graded = rows[rows["grade"] != ""]
+    has_grades = graded[["area", "level"]].drop_duplicates()
+    slots = graded[["level", "grade"]].drop_duplicates()
+    slots = slots[np.array([(lv, g) in entry for lv, g in zip(slots["level"], slots["grade"], strict=True)],
+                           dtype=bool)]
+    slots = slots.assign(age=[system.grade_age(lv, g) for lv, g in
+                              zip(slots["level"], slots["grade"], strict=True)])
+    graded_ages = graded.merge(slots, on=["level", "grade"])[["area", "level", "age"]].drop_duplicates()
+    groups = rows[["area", "level"]].drop_duplicates()
+    plain = groups.merge(has_grades, how="left", indicator=True)
+    plain = plain[plain["_merge"] == "left_only"][["area", "level"]]
+    level_ages = pd.DataFrame([(lv, a) for lv in plain["level"].unique() for a in system.ages(lv)],
+                              columns=["level", "age"])
+    ages = pd.concat([graded_ages, plain.merge(level_ages, on="level")], ignore_index=True)
+    needed = rows[["area", "level", "year"]].drop_duplicates().merge(ages, on=["area", "level"])
+    needed = needed.assign(born=needed["year"] - needed["age"])[["area", "level", "born"]]
+    have = births[["area", "year"]].drop_duplicates().rename(columns={"year": "born"})
+    have = have.assign(born=have["born"].astype(needed["born"].dtype))
+    found = needed.merge(have, on=["area", "born"], how="left", indicator=True)
+    short = found.loc[found["_merge"] == "left_only", ["area", "level"]].drop_duplicates()
+    keys = pd.MultiIndex.from_frame(rows[["area", "level"]])
+    return keys.isin(pd.MultiIndex.from_frame(short)) if len(short) else np.zeros(len(rows), dtype=bool)
+
+
 def _enrolment_gap_warnings(enrolment: pd.DataFrame) -> list[Problem]:
     problems = []
     totals = enrolment[["area", "level", "year"]].drop_duplicates()
+    span = totals.groupby(["area", "level"])["year"].agg(["min", "max", "count"])
+    gappy = span.index[span["max"] - span["min"] + 1 != span["count"]]
+    totals = totals[pd.MultiIndex.from_frame(totals[["area", "level"]]).isin(gappy)]
     for (area, level), part in totals.groupby(["area", "level"]):
         years = sorted(part["year"])
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))

@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast import __version__
@@ -38,45 +39,69 @@ def fingerprint(text: str, folder: Path | None = None) -> str:
 
 def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
             dataset: Dataset) -> list[dict]:
-    """Scheduler records, most urgent first within each scenario."""
-    below = areas_below(dataset.areas)
-    names = {a: ("" if pd.isna(n) else str(n)) for a, n in zip(dataset.areas["area"], dataset.areas["name"], strict=True)}
-    demand_areas = set(zip(shortfall["area"], shortfall["level"], strict=True))
+    """Scheduler records, most urgent first within each scenario.
+
+    Built column-wise (group-by aggregates, joins for the areas below and the planned
+    projects) so the cost grows with the number of rows, not with areas x projects."""
+    keys = ["scenario", "area", "level"]
+    frame = shortfall.reset_index(drop=True)
+    frame = frame.assign(_row=np.arange(len(frame)))
+    group = frame.groupby(keys, sort=False)["deficit_seats_p90"].transform("max")
+    need = frame[group > 0].sort_values(keys + ["year"], kind="stable")
+    if need.empty:
+        return []
+    g = need.groupby(keys, sort=False)
+    first = g.first()  # year order: the first row of each group
+    table = pd.DataFrame({
+        "first_deficit_year": need["year"].where(need["deficit_seats"] > 0).groupby(
+            [need[k] for k in keys], sort=False).min(),
+        "first_risk_year": need["year"].where(need["deficit_seats_p90"] > 0).groupby(
+            [need[k] for k in keys], sort=False).min(),
+        "seats_mean": g["deficit_seats"].max(), "seats_p90": g["deficit_seats_p90"].max(),
+        "limit": first["class_size_limit"], "classrooms": g["classrooms_to_build"].max(),
+        "priority": (need["deficit_seats_p90"] * need["p_shortfall"].fillna(0)).groupby(
+            [need[k] for k in keys], sort=False).max(),
+    })
+    # The peak: the first year (in year order) of the largest p90 deficit.
+    peak = need.sort_values(keys + ["deficit_seats_p90", "year"], ascending=[True] * 3 + [False, True],
+                            kind="stable").drop_duplicates(keys)
+    table["peak_year"] = peak.set_index(keys)["year"]
+    table["need_year"] = table["first_deficit_year"].fillna(table["first_risk_year"]).astype(int)
+    at_need = need.set_index(keys + ["year"])["p_shortfall"]
+    table["p_need"] = at_need.reindex(pd.MultiIndex.from_arrays(
+        [table.index.get_level_values(k) for k in keys] + [table["need_year"].to_numpy()])).to_numpy()
+    table = table.reset_index()
+    table["finer"] = _has_finer(table, shortfall, dataset)
+    planned = _planned_by_key(capacity, dataset)
+    names = dataset.areas.set_index("area")["name"]
+    names = names[~names.index.duplicated()]
     out = []
-    for (scenario, area, level), rows in shortfall.groupby(["scenario", "area", "level"], sort=False):
-        rows = rows.sort_values("year")
-        if not (rows["deficit_seats_p90"] > 0).any():
-            continue
-        mean_years = rows.loc[rows["deficit_seats"] > 0, "year"]
-        risk_years = rows.loc[rows["deficit_seats_p90"] > 0, "year"]
-        need_year = int(mean_years.iloc[0]) if len(mean_years) else int(risk_years.iloc[0])
-        peak = rows.loc[(rows["deficit_seats_p90"]).idxmax()]
-        limit = float(rows["class_size_limit"].iloc[0])
-        seats_mean = float(rows["deficit_seats"].max())
-        seats_p90 = float(rows["deficit_seats_p90"].max())
+    for r in table.itertuples(index=False):
+        area, level, need_year = r.area, r.level, int(r.need_year)
+        limit = float(r.limit)
+        seats_mean, seats_p90 = float(r.seats_mean), float(r.seats_p90)
         classes_mean, classes_p90 = math.ceil(seats_mean / limit - 1e-9), math.ceil(seats_p90 / limit - 1e-9)
         school = standards.school_size(level)
         lead = int(standards.lead_time_years.get(level, 3))
-        p_need = float(rows.loc[rows["year"] == need_year, "p_shortfall"].iloc[0])
-        finer = any((a, level) in demand_areas for a in below.get(area, []))
+        name = names.get(area, "")
         out.append({
-            "area": area, "area_name": names.get(area, ""), "level": level, "scenario": scenario,
-            "detail": "aggregate" if finer else "finest",
-            "first_deficit_year": int(mean_years.iloc[0]) if len(mean_years) else None,
-            "first_risk_year": int(risk_years.iloc[0]),
-            "need_year": need_year, "peak_year": int(peak["year"]),
+            "area": area, "area_name": "" if pd.isna(name) else str(name), "level": level,
+            "scenario": r.scenario, "detail": "aggregate" if r.finer else "finest",
+            "first_deficit_year": None if pd.isna(r.first_deficit_year) else int(r.first_deficit_year),
+            "first_risk_year": int(r.first_risk_year),
+            "need_year": need_year, "peak_year": int(r.peak_year),
             "seats_needed_mean": round(seats_mean, 1), "seats_needed_p90": round(seats_p90, 1),
             "class_size_limit": limit,
             "classes_needed_mean": classes_mean, "classes_needed_p90": classes_p90,
-            "classrooms_to_build": int(rows["classrooms_to_build"].max()),
+            "classrooms_to_build": int(r.classrooms),
             "standard_school_classes": None if math.isnan(school) else int(school),
             "standard_schools_needed_mean": None if math.isnan(school) else math.ceil(classes_mean / school),
             "standard_schools_needed_p90": None if math.isnan(school) else math.ceil(classes_p90 / school),
             "lead_time_years": lead, "latest_start_year": need_year - lead,
             "start_already_late": need_year - lead < dataset.base_year + 1,
-            "p_shortfall_need_year": round(p_need, 4),
-            "priority": round(float((rows["deficit_seats_p90"] * rows["p_shortfall"].fillna(0)).max()), 1),
-            "planned_projects": _planned(capacity, [area, *below.get(area, [])], level),
+            "p_shortfall_need_year": round(float(r.p_need), 4),
+            "priority": round(float(r.priority), 1),
+            "planned_projects": list(planned.get((area, level), [])),
         })
     out.sort(key=lambda r: (r["scenario"], -r["priority"], r["need_year"], r["area"], r["level"]))
     ranked, counter = [], {}
@@ -84,6 +109,40 @@ def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
         counter[record["scenario"]] = counter.get(record["scenario"], 0) + 1
         ranked.append({"rank": counter[record["scenario"]], **record})
     return ranked
+
+
+def _descendants(dataset: Dataset) -> pd.DataFrame:
+    """(ancestor, area) pairs: every area below each area."""
+    below = areas_below(dataset.areas)
+    return pd.DataFrame([(top, a) for top, under in below.items() for a in under],
+                        columns=["ancestor", "area"])
+
+
+def _has_finer(table: pd.DataFrame, shortfall: pd.DataFrame, dataset: Dataset) -> np.ndarray:
+    """True where some area below the record's area has demand rows for the same level (in
+    any scenario): the record is then an aggregate."""
+    pairs = _descendants(dataset)
+    present = shortfall[["area", "level"]].drop_duplicates()
+    finer = pairs.merge(present, on="area")[["ancestor", "level"]].drop_duplicates()
+    finer = set(zip(finer["ancestor"], finer["level"], strict=True))
+    return np.array([(a, lv) in finer for a, lv in zip(table["area"], table["level"], strict=True)],
+                    dtype=bool)
+
+
+def _planned_by_key(capacity: Capacity, dataset: Dataset) -> dict[tuple[str, str], list[str]]:
+    """Planned (not existing) projects of each area and the areas below it, per level, in the
+    order of the capacity items."""
+    items = capacity.items
+    part = items[~items["method"].str.startswith("existing")]
+    if part.empty:
+        return {}
+    part = part.assign(_order=np.arange(len(part)),
+                       _text=[f"{r.item} ({r.open_year}, {r.seats:,.0f} seats)" for r in part.itertuples()])
+    pairs = pd.concat([pd.DataFrame({"ancestor": dataset.areas["area"], "area": dataset.areas["area"]}),
+                       _descendants(dataset)], ignore_index=True).drop_duplicates()
+    joined = pairs.merge(part[["area", "level", "_order", "_text"]], on="area")
+    joined = joined.sort_values(["ancestor", "level", "_order"], kind="stable")
+    return {key: list(texts) for key, texts in joined.groupby(["ancestor", "level"], sort=False)["_text"]}
 
 
 def document(recs: list[dict], *, run: str, dataset: Dataset, until: int, scenarios: list[str],
@@ -128,10 +187,3 @@ def flat(doc: dict) -> pd.DataFrame:
     table.insert(0, "run_id", doc["run_id"])
     table.insert(0, "schema_version", doc["schema_version"])
     return table
-
-
-def _planned(capacity: Capacity, areas: list[str], level: str) -> list[str]:
-    items = capacity.items
-    part = items[items["area"].isin(areas) & (items["level"] == level)
-                 & ~items["method"].str.startswith("existing")]
-    return [f"{r.item} ({r.open_year}, {r.seats:,.0f} seats)" for r in part.itertuples()]

@@ -18,8 +18,10 @@ from forecast.classes import classes_table
 from forecast.config import ConfigError, RunConfig, level_key_problems
 from forecast.coverage import birth_driven_coverage
 from forecast.dataset import Dataset, load_dataset
+from forecast.engine.run import Engine
+from forecast.engine.spool import ProjectionSpool
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
-from forecast.io import atomic_write_csv, atomic_write_text
+from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
 from forecast.shortfall import class_size_check
@@ -50,6 +52,8 @@ class RunResult:
     refusals: pd.DataFrame = field(default_factory=pd.DataFrame)
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
     spells: pd.DataFrame = field(default_factory=pd.DataFrame)  # shortfall_summary.csv
+    # With ``stream``: every projection row is on disk here; ``projections`` holds the totals.
+    spool: ProjectionSpool | None = None
 
 
 def standards_for(config: RunConfig) -> Standards:
@@ -61,10 +65,16 @@ def standards_for(config: RunConfig) -> Standards:
 
 def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | None = None,
         seed: int | None = None, until: int | None = None, method: str | None = None,
-        progress=None) -> RunResult:
+        progress=None, engine: Engine | None = None, grades: bool = True,
+        stream: bool = False) -> RunResult:
     """Project every requested scenario of ``config`` (default: its default scenario) and
     compare the demand with the seats. ``method``: ``cohort`` or ``auto`` (the
-    backtest-weighted ensemble; default: the config's ``model.method``)."""
+    backtest-weighted ensemble; default: the config's ``model.method``). ``engine``: where
+    chunks are projected (forecast.engine.run; default: threads in this process).
+    ``grades=False``: projections keep level totals only (grade means still feed the classes
+    needed in the shortfall; grade quantiles are not computed). ``stream``: each chunk's rows
+    go to disk as it is projected (forecast.engine.spool); ``projections`` keeps the level
+    totals, so memory is bounded by the chunk size."""
     dataset = load_dataset(config.dataset_path())
     problems = level_key_problems(config, dataset.system)
     if problems:
@@ -84,6 +94,10 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     method = method or config.model.method
     frames, implied, notes = [], [], []
     methods, refusals = pd.DataFrame(), pd.DataFrame()
+    if stream and method == "auto":
+        raise ValueError("--stream works with the cohort model only (the auto ensemble re-weights "
+                         "whole projections in memory); use --model cohort or drop --stream")
+    spool = ProjectionSpool(standards, COLUMNS) if stream else None
     evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
         else None
     if dataset.enrolment.empty:
@@ -96,7 +110,8 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
         notes += entry_notes(methods, refusals)
         for name in names:
             frame = fitted.project(until, config.scenarios[name], draws, seed,
-                                   scenario_name=name, seats=seats)
+                                   scenario_name=name, seats=seats, engine=engine, grades=grades,
+                                   sink=spool)
             if evidence is not None:
                 frame = _with_ensemble(frame, evidence[0], dataset, config, name, until, seed, seats)
             frames.append(frame)
@@ -106,8 +121,19 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
             if progress:
                 progress(name)
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    shortfall = shortfall_table(projections, dataset, capacity, standards) if frames else pd.DataFrame()
+    classes = spool.classes() if spool is not None else None
+    shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \
+        else pd.DataFrame()
     projections = projections[COLUMNS]
+    # classes.csv needs every grade row: from memory (before --no-grades drops them), never
+    # from the level totals a streamed run keeps (it would silently count classes by level)
+    class_table = classes_table(projections, dataset, standards) if frames and spool is None \
+        else pd.DataFrame()
+    if spool is not None and frames:
+        notes.append("classes.csv is not written with --stream (it needs every grade row in "
+                     "memory); the shortfall's classes_needed is computed chunk by chunk")
+    if not grades:
+        projections = projections[projections["grade"] == ""].reset_index(drop=True)
     all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
     inputs = inputs_id(config)
     run = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": names, "draws": draws,
@@ -120,9 +146,9 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                        all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
                        birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
                        _ensemble_record(evidence), evidence[1] if evidence else None,
-                       evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes)
+                       evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes, spool=spool)
     result.entry_methods, result.refusals = methods, refusals
-    result.classes = classes_table(projections, dataset, standards) if frames else pd.DataFrame()
+    result.classes = class_table
     result.spells = summarise(shortfall, dataset, capacity, standards, records) if frames else pd.DataFrame()
     return result
 
@@ -292,20 +318,21 @@ def assumptions(dataset: Dataset, config: RunConfig, scenarios: list[str]) -> li
 
 
 def write_outputs(result: RunResult, out: Path, config: RunConfig,
-                  extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+                  extra: Callable[[Path], list[Path]] | None = None, fmt: str = "csv") -> list[Path]:
     """Write every table of the run, the scheduler export (JSON), run.json with its manifest
     and whatever ``extra`` writes (the report) into a temporary folder, then swap it in as
-    ``out`` (see forecast.outputs.rundir): ``out`` always holds one complete run."""
+    ``out`` (see forecast.outputs.rundir): ``out`` always holds one complete run. ``fmt``
+    ``parquet``: the big tables (projections, shortfall) as Parquet, same names otherwise."""
     from forecast.outputs import run_folder
 
     with run_folder(out) as folder:
-        written = _write_tables(result, folder, config)
+        written = _write_tables(result, folder, config, fmt)
         if extra is not None:
             written += extra(folder)
     return [Path(out) / p.relative_to(folder) for p in written]
 
 
-def _write_tables(result: RunResult, out: Path, config: RunConfig) -> list[Path]:
+def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "csv") -> list[Path]:
     tables = [("projections.csv", result.projections, 1), ("plan_check.csv", result.plan_check, 1),
               ("implied_migration.csv", result.implied_migration, 4),
               ("shortfall.csv", result.shortfall, 3), ("shortfall_summary.csv", result.spells, 1),
@@ -320,7 +347,14 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig) -> list[Path]
                    ("capacity_items.csv", result.capacity.items, 1)]
     written = []
     for name, frame, decimals in tables:
-        if len(frame) or name == "projections.csv":
+        if name == "projections.csv" and result.spool is not None:  # streamed: copy chunk by chunk
+            written.append(result.spool.write_parquet(out / "projections.parquet") if fmt == "parquet"
+                           else result.spool.write_csv(out / name, decimals))
+        elif name in ("projections.csv", "shortfall.csv") and fmt == "parquet":
+            path = out / name.replace(".csv", ".parquet")
+            atomic_write_with(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+            written.append(path)
+        elif len(frame) or name == "projections.csv":
             atomic_write_csv(out / name, frame, decimals=decimals)
             written.append(out / name)
     if result.scheduler:

@@ -9,15 +9,14 @@ draws into mean and quantiles.
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from forecast.buffers import BufferPool
 from forecast.config import ModelSettings, Scenario
-from forecast.dataset import Dataset, areas_below
+from forecast.dataset import Dataset
+from forecast.engine.run import Engine, layout_for, run_chunks
 from forecast.models.cohort import Block, GradeCohortFlow, LevelCohortFlow
 from forecast.system import DEFAULT, SchoolSystem
 from forecast.uncertainty import summarise
@@ -87,21 +86,29 @@ class FittedCohortFlow:
 
     def project(self, until: int, scenario: Scenario | None = None, draws: int = 1000,
                 seed: int = 1, scenario_name: str = "baseline",
-                seats: pd.Series | None = None) -> pd.DataFrame:
+                seats: pd.Series | None = None, engine: Engine | None = None,
+                grades: bool = True, sink=None) -> pd.DataFrame:
         """Long frame (COLUMNS) of every area x level (x grade) x year after the base year.
 
         With ``seats`` (indexed by area, level, year) the level-total rows also get
-        ``p_shortfall``: the share of draws whose demand exceeds the seats.
+        ``p_shortfall``: the share of draws whose demand exceeds the seats. ``grades=False``:
+        grade rows carry the mean only (quantiles NaN; the mean feeds the classes needed).
+        ``sink``: receives each chunk's rows (forecast.engine.spool); the frame returned holds
+        what it keeps.
         """
         if until <= self.dataset.base_year:
             raise ValueError(f"until ({until}) must be after the base year ({self.dataset.base_year})")
         frames = []
         for model, levels in self.fitted:
             frames += project_bounded(model, levels, self.dataset.areas, until, scenario, draws,
-                                      seed, scenario_name, seats)
+                                      seed, scenario_name, seats, engine=engine, grades=grades,
+                                      sink=sink)
             implied = getattr(model, "implied", None)
             if implied is not None and len(implied):
                 self.implied_migration = implied.assign(scenario=scenario_name)
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=COLUMNS + (["p_shortfall"] if seats is not None else []))
         frame = pd.concat(frames, ignore_index=True)
         return sort_projection(frame, self.dataset.system)
 
@@ -109,104 +116,27 @@ class FittedCohortFlow:
 def project_bounded(model, levels: list[str], areas: pd.DataFrame, until: int,
                     scenario: Scenario | None, draws: int, seed: int, name: str,
                     seats: pd.Series | None = None, workers: int = WORKERS,
-                    chunk: int | None = None) -> list[pd.DataFrame]:
-    """Project chunk by chunk: summarise each chunk's leaf areas at once and add its draws
-    into every ancestor, so memory holds a chunk per worker plus the ancestors, never every
-    draw. Workers (threads; numpy releases the GIL in the heavy loops) take chunks in turn;
-    ancestors are summed in chunk order, so results do not depend on the number of workers."""
-    buffers = BufferPool()  # chunks and sort buffers are reused: fresh memory is slow to touch
-    options = {"pool": buffers} if chunk is None else {"pool": buffers, "chunk": chunk}
-    chunks = model.iter_chunks(until, scenario, draws, seed, **options)
-    modelled, all_slots, years = next(chunks)
-    keep = np.array([i for i, s in enumerate(all_slots) if s[0] in levels])
-    slots = [all_slots[i] for i in keep]
-    subset = len(slots) < len(all_slots)
-    expected = model.expected()[:, keep]  # [area, slot]: taught in the base year
-    ancestors, members = hierarchy(modelled, areas)
-    leaf = np.array([a not in ancestors for a in modelled])
-    totals = np.zeros((len(ancestors), len(slots), len(years), draws)) if ancestors else None
-    missing = np.zeros((len(ancestors), len(slots), len(years)))  # children taught, not projected
-    observed = np.zeros((len(slots),), dtype=bool)
-    frames: dict[int, pd.DataFrame] = {}
-    take, turn = threading.Lock(), threading.Condition()
-    next_start = [0]
-
-    failed = threading.Event()
-
-    def work() -> None:
-        try:
-            while not failed.is_set():
-                with take:  # the chunk generator is not thread-safe: one caller at a time
-                    item = next(chunks, None)
-                if item is None:
-                    return
-                summarise_chunk(*item)
-        except BaseException:
-            failed.set()  # wake the other workers so they stop instead of waiting their turn
-            with turn:
-                turn.notify_all()
-            raise
-
-    def summarise_chunk(start: int, stop: int, arr: np.ndarray) -> None:
-        chunk_array = arr
-        if subset:  # avoid copying the chunk when every slot is kept
-            arr = arr[:, keep]
-        rows = np.flatnonzero(leaf[start:stop])
-        names = [modelled[start + r] for r in rows]
-        leaves = arr if len(rows) == stop - start else arr[rows]
-        frames[start] = to_frame(Block(names, slots, years, leaves, model.settings.name), name,
-                                 seats, buffers)
-        part = (np.tensordot(members[:, start:stop], np.nan_to_num(arr), axes=(1, 0))
-                if totals is not None else None)
-        lost = (expected[start:stop, :, None] & np.isnan(arr[..., 0])).astype(float)
-        lost_part = (np.tensordot(members[:, start:stop], lost, axes=(1, 0))
-                     if totals is not None else None)
-        with turn:  # add into the ancestors in chunk order: the same sums every run
-            turn.wait_for(lambda: next_start[0] == start or failed.is_set())
-            if failed.is_set():
-                return
-            observed[:] |= ~np.isnan(arr[..., 0]).all(axis=(0, 2))
-            if part is not None:
-                totals[:] += part
-                missing[:] += lost_part
-            next_start[0] = stop
-            turn.notify_all()
-        buffers.give(chunk_array)  # done with this chunk: the generator may fill it again
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
-        for future in [executor.submit(work) for _ in range(max(1, workers))]:
-            future.result()
-    out = [frames[k] for k in sorted(frames)]
-    if totals is not None:
-        totals[:, ~observed] = np.nan
-        out.append(to_frame(Block(list(ancestors), slots, years, totals, model.settings.name),
-                            name, seats, missing=missing))
-    return out
-
-
-def hierarchy(modelled: list[str], areas: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-    """Ancestors of the modelled areas and a matrix [ancestor, modelled area] of 1 where the
-    modelled area is a leaf below that ancestor (an area with modelled descendants is
-    replaced by their sum: bottom-up)."""
-    known = set(modelled)
-    below = {top: [a for a in under if a in known] for top, under in areas_below(areas).items()}
-    below = {top: under for top, under in below.items() if under}
-    names = sorted(below)
-    index = {a: i for i, a in enumerate(modelled)}
-    members = np.zeros((len(names), len(modelled)))
-    for i, name in enumerate(names):
-        for child in below[name]:
-            if child not in below:  # leaves only, never a parent and its children twice
-                members[i, index[child]] = 1.0
-    return names, members
+                    chunk: int | None = None, engine: Engine | None = None,
+                    grades: bool = True, sink=None) -> list[pd.DataFrame]:
+    """Project chunk by chunk (chunks of whole subtrees, forecast.engine): summarise each
+    chunk's leaf areas and the parents complete in it where it is drawn; parents spanning
+    chunks get per-group partial sums added in chunk order. Memory holds a chunk per worker
+    plus the parents in progress, never every draw. Draws are keyed by area, so the results
+    do not depend on the chunk size, the number of workers or the engine."""
+    engine = engine or Engine(workers=workers, chunk=chunk)
+    layout = layout_for(model, levels, areas, until, scenario, draws, seed, name, seats, grades)
+    return run_chunks(model, layout, until, scenario, draws, seed, engine, sink)
 
 
 def to_frame(block: Block, scenario: str, seats: pd.Series | None = None,
-             pool: BufferPool | None = None, missing: np.ndarray | None = None) -> pd.DataFrame:
+             pool: BufferPool | None = None, missing: np.ndarray | None = None,
+             grades: bool = True) -> pd.DataFrame:
     """Summarise a block's draws into the long projection frame (plus ``p_shortfall`` when
     seats are given). ``missing`` [area, slot, year]: children of a parent area that teach
-    the grade but could not be projected; such a parent row says ``complete = False``."""
-    stats = summarise(block.draws, pool)
+    the grade but could not be projected; such a parent row says ``complete = False``.
+    ``grades=False``: quantiles of the level totals only (grade rows keep their mean)."""
+    totals_only = None if grades else np.array([g == "" for _, g in block.slots], dtype=bool)
+    stats = summarise(block.draws, pool, totals_only)
     if seats is not None:
         stats["p_shortfall"] = exceedance(block, seats)
     n_area, n_slot, n_year = block.draws.shape[:3]

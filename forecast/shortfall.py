@@ -28,8 +28,10 @@ EXTRA = ["class_size_limit", "deficit_seats_p90", "classrooms_to_build"]
 
 
 def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
-            system: SchoolSystem = DEFAULT) -> pd.DataFrame:
-    """One row per area x level x year x scenario of the projection's level totals."""
+            system: SchoolSystem = DEFAULT, classes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per area x level x year x scenario of the projection's level totals.
+    ``classes``: the grade classes (``grade_classes``) when the grade rows were streamed to
+    disk instead of being passed in ``projections``."""
     totals = projections[projections["grade"] == ""]
     frame = totals.rename(columns={"mean": "demand_mean", "p90": "demand_p90"})
     keep = ["area", "level", "year", "scenario", "demand_mean", "demand_p90"]
@@ -46,7 +48,7 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
 
     limit = frame["level"].map(lambda lv: standards.limit(lv))
     frame["class_size_limit"] = limit
-    frame["classes_needed"] = _classes_needed(projections, frame, standards)
+    frame["classes_needed"] = _classes_needed(projections, frame, standards, classes)
     frame["deficit_seats"] = (frame["demand_mean"] - frame["seats"]).clip(lower=0)
     frame["deficit_seats_p90"] = (frame["demand_p90"] - frame["seats"]).clip(lower=0)
     frame["classrooms_to_build"] = np.ceil((frame["classes_needed"] - frame["classrooms"]).clip(lower=0) - 1e-9)
@@ -65,20 +67,30 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
     return frame[COLUMNS + EXTRA].reset_index(drop=True)
 
 
-def _classes_needed(projections: pd.DataFrame, frame: pd.DataFrame, standards: Standards) -> pd.Series:
+def _classes_needed(projections: pd.DataFrame, frame: pd.DataFrame, standards: Standards,
+                    classes: pd.DataFrame | None = None) -> pd.Series:
     """Classes to seat the mean demand within the limits, grade by grade where projected."""
     key = ["area", "level", "year", "scenario"]
-    grades = projections[projections["grade"] != ""]
     by_level = np.ceil(frame["demand_mean"] / frame["class_size_limit"] - 1e-9)
-    if grades.empty:
+    summed = grade_classes(projections, standards) if classes is None else classes
+    if summed.empty:
         return by_level
+    merged = frame[key].merge(summed, on=key, how="left")["classes"]
+    return merged.fillna(by_level).to_numpy()
+
+
+def grade_classes(projections: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Per area x level x year x scenario: the sum over grades of ceil(grade mean demand /
+    grade limit) (empty without grade rows)."""
+    key = ["area", "level", "year", "scenario"]
+    grades = projections[projections["grade"] != ""]
+    if grades.empty:
+        return pd.DataFrame(columns=key + ["classes"])
     pairs = grades[["level", "grade"]].drop_duplicates()
     limit = {(lv, g): standards.limit(lv, g) for lv, g in zip(pairs["level"], pairs["grade"], strict=True)}
     limits = pd.MultiIndex.from_frame(grades[["level", "grade"]]).map(limit).to_numpy(dtype=float)
     classes = np.ceil(grades["mean"].to_numpy() / limits - 1e-9)
-    summed = grades[key].assign(classes=classes).groupby(key, as_index=False)["classes"].sum()
-    merged = frame[key].merge(summed, on=key, how="left")["classes"]
-    return merged.fillna(by_level).to_numpy()
+    return grades[key].assign(classes=classes).groupby(key, as_index=False)["classes"].sum()
 
 
 def worst(shortfall: pd.DataFrame, n: int = 10, year: int | None = None,

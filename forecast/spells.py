@@ -60,10 +60,11 @@ def observed_base(dataset: Dataset) -> pd.DataFrame:
 
 
 def shortfall_table(projections: pd.DataFrame, dataset: Dataset, capacity: Capacity,
-                    standards: Standards) -> pd.DataFrame:
+                    standards: Standards, classes: pd.DataFrame | None = None) -> pd.DataFrame:
     """The yearly shortfall table with the base year (``basis`` = observed) before the
-    projected years (``basis`` = projected) and the children's sums on parent rows."""
-    projected = compare(projections, capacity, standards, dataset.system).assign(basis="projected")
+    projected years (``basis`` = projected) and the children's sums on parent rows.
+    ``classes``: grade classes counted chunk by chunk when the grade rows were streamed."""
+    projected = compare(projections, capacity, standards, dataset.system, classes).assign(basis="projected")
     scenarios = list(dict.fromkeys(projections["scenario"]))
     base = observed_base(dataset)
     if len(base) and scenarios:

@@ -14,9 +14,20 @@ def generator(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *stream]))
 
 
-def summarise(draws: np.ndarray, pool: BufferPool | None = None) -> dict[str, np.ndarray]:
+def summarise(draws: np.ndarray, pool: BufferPool | None = None,
+              only: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Mean and p10/p50/p90 over the last axis (the draws), quantiles interpolated linearly
-    between order statistics (numpy's default ``linear`` method)."""
+    between order statistics (numpy's default ``linear`` method). ``only``: a mask over axis
+    1 (the slots) of the cells that need quantiles (NaN elsewhere; the mean is always there):
+    sorting is most of the cost, so cells whose quantiles nobody reads are not sorted."""
+    if only is not None and not only.all():
+        out = {"mean": draws.mean(axis=-1)}
+        part = summarise(draws[:, only], pool)
+        for name in QUANTILES:
+            full = np.full(out["mean"].shape, np.nan)
+            full[:, only] = part[name]
+            out[name] = full
+        return out
     out = {"mean": draws.mean(axis=-1)}
     # Sorting a float32 copy is the fastest exact route to several quantiles (numpy's sort
     # is vectorised, its partition is not); seven significant digits are a few persons even

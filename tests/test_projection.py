@@ -45,6 +45,8 @@ def test_an_error_in_a_worker_is_raised_not_hung(toy_dataset):
     class Broken:
         settings = model.settings
         expected = model.expected
+        groups = model.groups
+        chunk_bounds = model.chunk_bounds
 
         def iter_chunks(self, *args, **options):
             chunks = model.iter_chunks(*args, **options)

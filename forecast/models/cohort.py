@@ -26,10 +26,12 @@ from forecast.births import BirthSchedule
 from forecast.buffers import BufferPool, take
 from forecast.config import Scenario
 from forecast.dataset import Dataset
+from forecast.engine.streams import AreaStreams
+from forecast.engine.subtrees import chunk_bounds, group_labels, grouped_order
 from forecast.models.flow import Block, additions, apply_track_share, collect
 from forecast.models.grades import FittedGradeCohort, GradeCohortFlow
 from forecast.system import SchoolSystem
-from forecast.uncertainty import damped_sum, generator
+from forecast.uncertainty import damped_sum
 
 __all__ = ["Block", "FittedGradeCohort", "FittedLevelCohort", "GradeCohortFlow", "LevelCohortFlow"]
 
@@ -117,23 +119,38 @@ class FittedLevelCohort:
         """Draws of level totals for every fitted area x level, base year + 1 .. until."""
         return collect(self, until, scenario, draws, seed, chunk)
 
+    def layout_areas(self) -> list[str]:
+        """Fitted areas in the order ``iter_chunks`` yields them: subtrees contiguous."""
+        areas = sorted(self.params["area"].unique())
+        return grouped_order(areas, group_labels(areas, self.dataset.areas))
+
+    def groups(self) -> np.ndarray:
+        """Group of each area (forecast.engine.subtrees): a chunk holds whole groups."""
+        return group_labels(self.layout_areas(), self.dataset.areas)
+
+    def chunk_bounds(self, chunk: int) -> list[tuple[int, int]]:
+        """Consecutive area ranges of about ``chunk`` areas that never cut a subtree."""
+        return chunk_bounds(self.groups(), chunk)
+
     def expected(self) -> np.ndarray:
         """[area, level] of the layout ``iter_chunks`` yields: True where the area has the level."""
-        areas = sorted(self.params["area"].unique())
+        areas = self.layout_areas()
         levels = [lv for lv in self.dataset.system.level_names if lv in set(self.params["level"])]
         grid = pd.MultiIndex.from_product([areas, levels])
         have = pd.Series(True, index=pd.MultiIndex.from_frame(self.params[["area", "level"]]))
         return have.reindex(grid).fillna(False).to_numpy(dtype=bool).reshape(len(areas), len(levels))
 
     def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
-                    seed: int = 1, chunk: int = 500, pool: BufferPool | None = None):
+                    seed: int = 1, chunk: int = 500, pool: BufferPool | None = None,
+                    bounds: list[tuple[int, int]] | None = None):
         """Yield the layout (areas, slots, years), then (start, stop, draws[area, slot, year,
-        draw]) for consecutive chunks of areas, so memory stays bounded."""
+        draw]) for consecutive chunks of areas (``bounds``, else ``chunk_bounds(chunk)``), so
+        memory stays bounded."""
         scenario = scenario or Scenario()
         self.implied = None
         params = self.params.copy()
         years = np.arange(self.dataset.base_year + 1, until + 1)
-        areas = sorted(params["area"].unique())
+        areas = self.layout_areas()
         system = self.dataset.system
         levels = [lv for lv in system.level_names if lv in set(params["level"])]
         oldest = max(max(system.ages(lv)) for lv in levels)
@@ -160,10 +177,9 @@ class FittedLevelCohort:
         own = (table["method"] == "own history").to_numpy().reshape(len(areas), len(levels))
         extra = additions(areas, levels, years, scenario)
         yield areas, [(lv, "") for lv in levels], years
-        for start in range(0, len(areas), chunk):
-            stop = min(start + chunk, len(areas))
+        for start, stop in bounds if bounds is not None else self.chunk_bounds(chunk):
             rows = slice(start, stop)
-            rng = generator(seed, start)
+            rng = AreaStreams(seed, areas[start:stop])  # each area's own stream
             b = births.draws(rows, draws, rng)
             cohort = np.stack([_sum_ages(b, births, years, system.ages(lv)) for lv in levels], axis=1)
             cohort[own[rows]] = 1.0  # own-history series: the drift alone moves them

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from forecast.births import BirthSchedule
 from forecast.buffers import BufferPool, take
 from forecast.config import Scenario
 from forecast.dataset import Dataset
+from forecast.engine.streams import AreaStreams
+from forecast.engine.subtrees import chunk_bounds, group_labels, grouped_order
 from forecast.models import entry
 from forecast.models.flow import (
     Block,
@@ -36,7 +37,6 @@ from forecast.models.flow import (
     ratio_central,
 )
 from forecast.models.shrinkage import shrink_level, shrink_log
-from forecast.uncertainty import generator
 
 WINSOR_SHARE = 0.01  # ratios beyond the 1st-99th percentile of all areas' are limited to it
 WINSOR_MIN_AREAS = 50  # ... when at least this many areas give a value
@@ -70,7 +70,10 @@ class GradeCohortFlow:
         years = np.arange(int(enrol["year"].min()), dataset.base_year + 1)
         panel = np.full((len(areas), len(slots), len(years)), np.nan)
         a = enrol["area"].map(a_index).to_numpy()
-        s = np.array([index[(lv, g)] for lv, g in zip(enrol["level"], enrol["grade"], strict=True)])
+        pairs = enrol[["level", "grade"]].drop_duplicates()  # a few dozen, not a row each
+        slot_of = pd.Series([index[(lv, g)] for lv, g in zip(pairs["level"], pairs["grade"], strict=True)],
+                            index=pd.MultiIndex.from_frame(pairs))
+        s = slot_of.reindex(pd.MultiIndex.from_frame(enrol[["level", "grade"]])).to_numpy()
         panel[a, s, enrol["year"].to_numpy() - years[0]] = enrol["students"].to_numpy()
 
         pred = entry.predecessors(system)
@@ -124,15 +127,10 @@ class GradeCohortFlow:
 
 def _pool_order(areas: list[str], dataset: Dataset) -> list[str]:
     """Areas ordered so that every feeder pool (siblings under one parent, declared
-    feeders) is contiguous: chunks then never cut a pool."""
+    feeders) and every subtree is contiguous: chunks then never cut one."""
     pools = entry.pool_weights(areas, dataset.areas.set_index("area")["parent"],
                                dataset.tables.get("feeders"))
-    _, label = connected_components(pools + pools.T, directed=False)
-    first = {}
-    for i, group in enumerate(label):
-        first.setdefault(group, i)
-    order = sorted(range(len(areas)), key=lambda i: (first[label[i]], i))
-    return [areas[i] for i in order]
+    return grouped_order(areas, group_labels(areas, dataset.areas, pools))
 
 
 def _births_panel(births: pd.DataFrame, areas: list[str], years: np.ndarray,
@@ -293,23 +291,21 @@ class FittedGradeCohort:
         return [lv for lv in self.dataset.system.level_names
                 if any(taught[i] for i, s in enumerate(self.slots) if s[0] == lv)]
 
+    def groups(self) -> np.ndarray:
+        """Group of each area (forecast.engine.subtrees): a chunk holds whole groups."""
+        return group_labels(self.areas, self.dataset.areas, self.pools)
+
     def chunk_bounds(self, chunk: int) -> list[tuple[int, int]]:
-        """Consecutive area ranges of about ``chunk`` areas that never cut a feeder pool."""
-        _, label = connected_components(self.pools + self.pools.T, directed=False)
-        bounds, start = [], 0
-        for i in range(1, len(self.areas) + 1):
-            end_of_group = i == len(self.areas) or label[i] != label[i - 1]
-            if end_of_group and i - start >= chunk:
-                bounds.append((start, i))
-                start = i
-        if start < len(self.areas):
-            bounds.append((start, len(self.areas)))
-        return bounds
+        """Consecutive area ranges of about ``chunk`` areas that never cut a feeder pool or
+        a subtree."""
+        return chunk_bounds(self.groups(), chunk)
 
     def iter_chunks(self, until: int, scenario: Scenario | None = None, draws: int = 1,
-                    seed: int = 1, chunk: int = 100, pool: BufferPool | None = None):
+                    seed: int = 1, chunk: int = 100, pool: BufferPool | None = None,
+                    bounds: list[tuple[int, int]] | None = None):
         """Yield the layout (areas, slots, years), then (start, stop, draws) per chunk of
-        areas: grade slots of the levels taught, then one level-total slot per level."""
+        areas (``bounds``, else ``chunk_bounds(chunk)``): grade slots of the levels taught,
+        then one level-total slot per level."""
         scenario = scenario or Scenario()
         years = np.arange(self.dataset.base_year + 1, until + 1)
         births = None
@@ -324,26 +320,32 @@ class FittedGradeCohort:
         own_multiplier = _own_births_multiplier(scenario, years, self.ages)
         n_slot = len(self.slots)
         yield self.areas, [self.slots[i] for i in keep] + [(lv, "") for lv in levels], years
-        for start, stop in self.chunk_bounds(chunk):
+        for start, stop in bounds if bounds is not None else self.chunk_bounds(chunk):
             rows = slice(start, stop)
-            rng = generator(seed, start)
+            rng = AreaStreams(seed, self.areas[start:stop])  # each area's own stream
             b = births.draws(rows, draws, rng) if births is not None else None
             r = draw_ratio(central[rows], self.spread[rows], draws, rng)
             own_cells = np.nonzero(self.kind[rows] == entry.OWN)
-            normals = rng.standard_normal((len(own_cells[0]), len(years), draws)) if draws > 1 else None
+            normals = rng.ragged(own_cells[0], (len(years), draws)) if draws > 1 else None
             own = entry.trend_paths(self.own_last[rows][own_cells], self.own_drift[rows][own_cells],
                                     self.own_sd[rows][own_cells], years - self.dataset.base_year,
                                     self.settings.entry_damping, normals)
             own = own * own_multiplier[own_cells[1]][..., None]
-            work = np.empty((stop - start, n_slot, len(years), draws))
-            _roll_forward(self, rows, r, b, births, own, own_cells, years, work)
             out = take(pool, (stop - start, len(keep) + len(levels), len(years), draws))
-            out[:, :len(keep)] = work[:, keep]
+            direct = len(keep) == n_slot  # every slot kept: roll forward straight into out
+            work = out[:, :n_slot] if direct else take(pool, (stop - start, n_slot, len(years), draws))
+            _roll_forward(self, rows, r, b, births, own, own_cells, years, work)
+            if not direct:
+                out[:, :len(keep)] = work[:, keep]
             kind = self.kind[rows]
             for j, span in enumerate(spans):
                 taught = kind[:, span] != entry.NONE
-                values = np.where(taught[:, :, None, None], work[:, span], 0.0)
-                total = values.sum(axis=1)  # NaN if a taught grade is NaN (refused): no partial sums
+                if taught.all():  # the common case: no copy of the level's grades
+                    total = work[:, span[0]:span[-1] + 1].sum(axis=1) if _consecutive(span) \
+                        else work[:, span].sum(axis=1)
+                else:
+                    total = np.where(taught[:, :, None, None], work[:, span], 0.0).sum(axis=1)
+                # NaN if a taught grade is NaN (refused): no partial sums
                 total[~taught.any(axis=1)] = np.nan
                 added = extra[rows, j][..., None]
                 if added.any():  # spread additions over the level's grades in proportion
@@ -354,6 +356,8 @@ class FittedGradeCohort:
                     total = np.maximum(total + added, 0)
                     np.maximum(out[:, cols], 0, out=out[:, cols])
                 out[:, len(keep) + j] = total
+            if pool is not None and not direct:
+                pool.give(work)
             yield start, stop, out
 
     def _scenario_ratios(self, scenario: Scenario) -> np.ndarray:
@@ -386,6 +390,10 @@ class FittedGradeCohort:
         elif scenario.migration.mode == "scaled":
             central = np.where(moves, np.exp(np.log(central) * scenario.migration.scale), central)
         return central
+
+
+def _consecutive(span: np.ndarray) -> bool:
+    return bool(len(span)) and span[-1] - span[0] + 1 == len(span)
 
 
 def _transition_levels(system, key: str) -> list[str]:
