@@ -19,6 +19,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 TEN_K = 10_000
+COARSE_DIGITS = 4  # 1.08亿 = 10800万 has 3; bulletins otherwise print to 0.01万 (6+ digits)
 
 LEVEL_SERIES = {  # series prefix in china_national.csv -> level
     "kg": "kindergarten",
@@ -46,11 +47,59 @@ def to_persons(value: float, unit: str) -> float:
     return value * TEN_K if unit == "10k persons" else value
 
 
+def digits(value: float) -> int:
+    """Significant digits of a published figure (10800.0 -> 3, 10836.02 -> 7)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    whole = text.replace(".", "").lstrip("0")
+    return len(whole) if "." in text else len(whole.rstrip("0"))
+
+
+def rounded_copy(rows: pd.DataFrame) -> pd.Series:
+    """True where a row is a coarse rounding (at most ``COARSE_DIGITS`` significant digits)
+    of a finer row of the same year and series (e.g. a bulletin's 1.08亿 beside the
+    communique's 10836.0万): the finer figure wins. Rows that agree to the bulletins' usual
+    0.01万 stay ranked by publication (the bulletin first)."""
+    out = pd.Series(False, index=rows.index)
+    for _, part in rows.groupby(["series", "year"]):
+        for i, row in part.iterrows():
+            d = digits(row.value)
+            if d > COARSE_DIGITS:
+                continue
+            for _, other in part.iterrows():
+                if digits(other.value) > d and abs(other.value - row.value) <= 0.5 * _last_unit(row.value):
+                    out[i] = True
+    return out
+
+
+def _last_unit(value: float) -> float:
+    """The place value of a figure's last significant digit (10800.0 -> 100, 5509.3 -> 0.1)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    if "." in text:
+        return 10.0 ** -len(text.split(".")[1])
+    return 10.0 ** (len(text) - len(text.rstrip("0")))
+
+
 def pick_preferred(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per (year, series): the most authoritative publication."""
+    """One row per (year, series): the finest figure (a row that only rounds another is
+    dropped), then the most authoritative publication."""
+    rows = rows[~rounded_copy(rows)]
     rows = rows.assign(rank=rows["source"].map(source_rank))
     rows = rows.sort_values(["series", "year", "rank"], kind="stable")
     return rows.drop_duplicates(["series", "year"]).drop(columns="rank")
+
+
+def with_computed(best: pd.DataFrame) -> pd.DataFrame:
+    """Series published only rounded and rebuilt exactly from the bulletins' year-on-year
+    changes (``<series>_computed``) replace the rounded figures; their source starts with
+    ``computed:`` so every such row says it is computed."""
+    computed = best[best.series.str.endswith("_computed")]
+    if computed.empty:
+        return best
+    computed = computed.assign(series=computed.series.str.removesuffix("_computed"))
+    computed = computed.assign(source=computed.source.where(
+        computed.source.str.startswith("computed"), "computed: " + computed.source))
+    keep = ~best.set_index(["series", "year"]).index.isin(computed.set_index(["series", "year"]).index)
+    return pd.concat([best[keep & ~best.series.str.endswith("_computed")], computed], ignore_index=True)
 
 
 def cite(row: pd.Series) -> str:
@@ -78,7 +127,7 @@ def population_basis(year: int, first_year: int) -> str:
 
 def build_china(nat: pd.DataFrame, out: Path) -> pd.Series:
     out.mkdir(parents=True, exist_ok=True)
-    best = pick_preferred(nat)
+    best = with_computed(pick_preferred(nat))
 
     # Births: published figures where they exist, else rate x mean population (labelled).
     published = best[best.series == "births"].set_index("year")
@@ -136,7 +185,8 @@ def build_china(nat: pd.DataFrame, out: Path) -> pd.Series:
         "birth_rate", "population_year_end", "primary_net_enrolment_rate",
         "primary_to_junior_transition_rate", "junior_to_senior_transition_rate",
         "total_classes", "classes_56_65_share", "classes_66plus_share",
-        "classes_56_65_count", "classes_66plus_count",
+        "classes_56_65_count", "classes_66plus_count", "classes_56plus_share",
+        "classes_56plus_count",
     ])]
     ind = pd.DataFrame({
         "area": "china",

@@ -40,7 +40,7 @@ def test_backtest_files_match_what_was_observed(china_backtest):
     bt = pd.read_csv(out / "backtest.csv")
     acc = pd.read_csv(out / "accuracy.csv")
     assert list(bt.columns) == COLUMNS and list(acc.columns) == ACCURACY
-    assert sorted(bt["origin"].unique()) == list(range(2010, 2020))
+    assert sorted(bt["origin"].unique()) == list(range(2010, 2025))
     assert bt["horizon"].between(1, 5).all() and (bt["year"] <= 2020).all()
     # actuals are the published totals: primary 2016 = 99,130,100 (MoE/NBS)
     assert (bt[(bt.level == "primary") & (bt.year == 2016)]["actual"] == 99130100).all()
