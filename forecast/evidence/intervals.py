@@ -1,0 +1,111 @@
+"""Empirical intervals: the spread of the chosen forecast's own past errors.
+
+The error of a forecast is ``e = log(actual / forecast)``. For each level x horizon (x area
+size class where the panel has at least ``AREAS_PER_CLASS`` areas per class) the 80 %
+interval is ``forecast x exp(q_lo) .. forecast x exp(q_hi)`` with ``q_lo``, ``q_hi`` the
+split-conformal ranks of the sorted errors: ``floor((n+1) 0.1)`` and ``ceil((n+1) 0.9)``,
+clipped to the smallest and largest error. So no interval is narrower than the errors the
+backtest saw (with ten errors or fewer it spans all of them), and ``q_lo <= 0 <= q_hi``: the
+interval always holds the forecast itself (a few errors of one sign do not shift it).
+
+A level x horizon with fewer than ``MIN_ERRORS`` errors uses the level's errors of every
+horizon scaled to a random walk (``e / sqrt(h)``, then ``x sqrt(h)``); horizons beyond any
+measured one extrapolate the widest measured horizon by ``sqrt(h / H)``. Each row says
+which (``basis``). Without enough errors at all the caller borrows the shipped library
+(``forecast.evidence.library``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+MIN_ERRORS = 4
+AREAS_PER_CLASS = 30
+MAX_CLASSES = 3
+INTERVAL_COLUMNS = ["level", "horizon", "size_class", "q_lo", "q_hi", "n", "basis"]
+
+
+def conformal(errors: np.ndarray) -> tuple[float, float]:
+    """(q_lo, q_hi) of the 80 % split-conformal interval, widened to include 0."""
+    e = np.sort(errors[np.isfinite(errors)])
+    n = len(e)
+    lo = e[max(math.floor((n + 1) * 0.1), 1) - 1]
+    hi = e[min(math.ceil((n + 1) * 0.9), n) - 1]
+    return min(float(lo), 0.0), max(float(hi), 0.0)
+
+
+def size_edges(sizes: pd.DataFrame) -> dict[str, list[float]]:
+    """Per level, the inner edges of the size classes (quantiles of the areas' sizes; empty
+    = one class) from ``sizes`` (area, level, size): as many classes (at most
+    ``MAX_CLASSES``) as there are ``AREAS_PER_CLASS`` areas."""
+    edges = {}
+    for level, part in sizes.groupby("level"):
+        k = min(MAX_CLASSES, len(part) // AREAS_PER_CLASS)
+        edges[level] = [float(q) for q in part["size"].quantile(np.arange(1, k) / k)] if k > 1 else []
+    return edges
+
+
+def classify(frame: pd.DataFrame, edges: dict[str, list[float]]) -> np.ndarray:
+    """Size class (0 = smallest) of each row (level, size)."""
+    out = np.zeros(len(frame), dtype=int)
+    for level, cut in edges.items():
+        if cut:
+            rows = (frame["level"] == level).to_numpy()
+            out[rows] = np.searchsorted(np.asarray(cut), frame.loc[rows, "size"].to_numpy(), side="right")
+    return out
+
+
+def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
+    """INTERVAL_COLUMNS for horizons 1..``horizons`` from ``errors`` (level, horizon,
+    size_class, e); levels x classes with fewer than ``MIN_ERRORS`` errors in all are left out."""
+    rows = []
+    for (level, size_class), part in errors.groupby(["level", "size_class"]):
+        if part["e"].notna().sum() < MIN_ERRORS:
+            continue
+        walk = (part["e"] / np.sqrt(part["horizon"])).to_numpy()
+        measured = {h: g["e"].to_numpy() for h, g in part.groupby("horizon") if g["e"].notna().sum() >= MIN_ERRORS}
+        widest = max(measured) if measured else None
+        for h in range(1, horizons + 1):
+            walk_lo, walk_hi = conformal(walk)
+            if h in measured:
+                lo, hi = conformal(measured[h])
+                # never narrower than every horizon's errors taken as a random walk
+                lo, hi = min(lo, walk_lo * math.sqrt(h)), max(hi, walk_hi * math.sqrt(h))
+                basis, n = "own errors at this horizon (at least the random-walk width)", len(measured[h])
+            elif widest is not None and h > widest:
+                lo, hi = conformal(measured[widest])
+                lo, hi = lo * math.sqrt(h / widest), hi * math.sqrt(h / widest)
+                basis, n = f"extrapolated from {widest} years ahead by sqrt(h/{widest})", len(measured[widest])
+            else:
+                lo, hi = walk_lo * math.sqrt(h), walk_hi * math.sqrt(h)
+                basis, n = "errors of every horizon scaled as a random walk", len(walk)
+            rows.append((level, h, int(size_class), lo, hi, n, basis))
+    return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+
+
+def apply(frame: pd.DataFrame, quantiles: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (level, horizon, size_class, forecast) with p10 and p90 from the quantiles
+    (NaN where none)."""
+    q = frame.merge(quantiles[["level", "horizon", "size_class", "q_lo", "q_hi"]],
+                    on=["level", "horizon", "size_class"], how="left")
+    lo, hi = (q[c].to_numpy(dtype=float) for c in ("q_lo", "q_hi"))
+    value = q["forecast"].to_numpy(dtype=float)
+    return frame.assign(p10=value * np.exp(lo), p90=value * np.exp(hi))
+
+
+def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
+                     errors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chosen forecasts (area, level, origin, year, horizon, size_class, forecast, actual)
+    with p10/p90 built at each origin from the chosen forecasts' errors known then; NaN
+    where too few were known (the honest record of the intervals)."""
+    chosen = chosen.assign(e=np.log(chosen["actual"] / chosen["forecast"]))
+    errors = chosen if errors is None else errors
+    out = []
+    for origin in sorted(origins):
+        known = errors[(errors["origin"] < origin) & (errors["year"] <= origin) & errors["e"].notna()]
+        now = chosen[chosen["origin"] == origin]
+        out.append(apply(now, error_quantiles(known, horizons)))
+    return pd.concat(out, ignore_index=True) if out else chosen.assign(p10=np.nan, p90=np.nan)

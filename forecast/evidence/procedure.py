@@ -1,0 +1,174 @@
+"""The evidence step end to end: backtest every candidate, choose by nested evidence, build
+intervals from the chosen forecasts' own errors, and forecast with the same procedure.
+
+``backtest_candidates`` is the honest record (what the procedure would have said at each
+origin, and how far off it was); ``forecast_chosen`` applies the procedure at the base year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import BirthsScenario, ModelSettings
+from forecast.dataset import Dataset
+from forecast.evidence.backtest import COLUMNS, Backtest, cut
+from forecast.evidence.candidates import candidate_names, forecast_all
+from forecast.evidence.choice import CHOICES, nested, static_combinations
+from forecast.evidence.intervals import (
+    apply,
+    classify,
+    error_quantiles,
+    nested_intervals,
+    size_edges,
+)
+
+CAND_COLUMNS = ["area", "level", "origin", "year", "horizon", "model", "forecast", "actual"]
+MANY_SERIES = 200  # above this many area x level series the run uses at most LARGE_ORIGINS origins
+LARGE_ORIGINS = 4
+
+
+@dataclass
+class EvidenceBacktest:
+    """Candidate forecasts (with the nested combinations), the chosen ones with honest
+    intervals (model ``evidence``), and what was left out."""
+
+    candidates: pd.DataFrame  # CAND_COLUMNS
+    chosen: pd.DataFrame  # CAND_COLUMNS minus model, plus choice, score, size, size_class, p10, p90
+    origins: list[int]
+    horizon: int
+    names: list[str]
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def as_backtest(self) -> Backtest:
+        """Rows in the layout of ``forecast.evidence.backtest`` (candidates without
+        intervals, ``evidence`` with its honest interval) for ``accuracy``."""
+        cand = self.candidates[self.candidates["actual"].notna()].assign(p10=np.nan, p90=np.nan)
+        chosen = self.chosen[self.chosen["actual"].notna()].assign(model="evidence")
+        rows = pd.concat([cand, chosen[CAND_COLUMNS + ["p10", "p90"]]], ignore_index=True)
+        rows = rows.assign(error=rows["forecast"] - rows["actual"])
+        rows["ape"] = 100 * rows["error"].abs() / rows["actual"]
+        return Backtest(rows[COLUMNS], self.origins, self.horizon, self.skipped)
+
+
+def sizes_at(dataset: Dataset, years) -> pd.DataFrame:
+    """The size of each area x level at each year (its observed total): area, level, year, size."""
+    totals = dataset.level_totals()
+    return totals[totals["year"].isin(list(years))].rename(columns={"students": "size"})[
+        ["area", "level", "year", "size"]]
+
+
+def with_size_class(frame: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
+    """``frame`` (area, level, origin, ...) with the area's size at the origin and its size
+    class among the areas at that origin; and the class edges at the last origin."""
+    sizes = sizes_at(dataset, frame["origin"].unique()).rename(columns={"year": "origin"})
+    frame = frame.merge(sizes, on=["area", "level", "origin"], how="left")
+    frame["size_class"] = 0
+    edges: dict = {}
+    for origin, part in sizes.groupby("origin"):
+        edges = size_edges(part)
+        rows = (frame["origin"] == origin).to_numpy()
+        frame.loc[rows, "size_class"] = classify(frame.loc[rows], edges)
+    return frame, edges
+
+
+def backtest_candidates(dataset: Dataset, origins: list[int], horizon: int,
+                        settings: ModelSettings | None = None, seed: int = 1,
+                        progress: Callable[[int], None] | None = None) -> EvidenceBacktest:
+    """Fit every candidate at every origin on the data known then, form the combinations,
+    run the nested choice and the nested intervals."""
+    names, notes = candidate_names(dataset, settings)
+    actual = dataset.level_totals()[["area", "level", "year", "students"]].rename(
+        columns={"students": "actual"})
+    frames, skipped = [], []
+    for origin in origins:
+        known = cut(dataset, origin)
+        frame, refused = forecast_all(names, known, origin + horizon, None, settings, seed)
+        frames.append(frame.assign(origin=origin))
+        skipped += [f"origin {origin}: {m}" for m in refused]
+        if progress:
+            progress(origin)
+    cand = pd.concat(frames, ignore_index=True).rename(columns={"mean": "forecast"})
+    cand = cand.merge(actual, on=["area", "level", "year"], how="left")
+    cand["horizon"] = cand["year"] - cand["origin"]
+    cand = cand[CAND_COLUMNS]
+    cand = pd.concat([cand, static_combinations(cand)[CAND_COLUMNS]], ignore_index=True)
+    cand, chosen = nested(cand, origins)
+    chosen, _ = with_size_class(chosen, dataset)
+    chosen = with_disagreement(nested_intervals(chosen, origins, horizon), cand)
+    return EvidenceBacktest(cand, chosen, list(origins), horizon, names, notes, skipped)
+
+
+def with_disagreement(chosen: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
+    """Widen each interval to hold every forecast the choice could have made (``CHOICES``)
+    for the same cell: when the plausible methods disagree, the truth is that uncertain.
+    Uses only forecasts made at the cell's own origin."""
+    cell = ["area", "level", "origin", "year"]
+    spread = cand[cand["model"].isin(CHOICES)].groupby(cell)["forecast"].agg(["min", "max"])
+    idx = pd.MultiIndex.from_frame(chosen[cell])
+    low, high = (spread[c].reindex(idx).to_numpy() for c in ("min", "max"))
+    known = chosen["p10"].notna().to_numpy()
+    return chosen.assign(p10=np.where(known, np.fmin(chosen["p10"].to_numpy(), low), np.nan),
+                         p90=np.where(known, np.fmax(chosen["p90"].to_numpy(), high), np.nan))
+
+
+@dataclass
+class Chosen:
+    """The procedure applied at the base year: level totals (area, level, year, horizon,
+    mean, p10, p90, choice, size_class, basis) and what they rest on."""
+
+    frame: pd.DataFrame
+    intervals: pd.DataFrame  # INTERVAL_COLUMNS (+ source): the error quantiles used
+    borrowed: bool
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
+                    births: BirthsScenario | None = None, settings: ModelSettings | None = None,
+                    seed: int = 1, library=None) -> Chosen:
+    """Every candidate fitted on the whole dataset, the choice from all the backtest's
+    evidence (the cohort flow where there is none), intervals from the chosen forecasts'
+    errors by level x horizon x size class, borrowed from ``library`` where those are too few."""
+    base = dataset.base_year
+    names = test.names if test is not None else candidate_names(dataset, settings)[0]
+    frame, _ = forecast_all(names, dataset, until, births, settings, seed)
+    frame = frame.rename(columns={"mean": "forecast"}).assign(origin=base, actual=np.nan)
+    frame["horizon"] = frame["year"] - base
+    frame = frame[CAND_COLUMNS]
+    frame = pd.concat([frame, static_combinations(frame)[CAND_COLUMNS]], ignore_index=True)
+    past = test.candidates if test is not None else frame.iloc[:0]
+    _, chosen = nested(pd.concat([past, frame], ignore_index=True), [base])
+    chosen, _ = with_size_class(chosen, dataset)
+    chosen["size"] = chosen["size"].fillna(0.0)
+    horizons = int(until - base)
+    notes: list[str] = []
+    own = pd.DataFrame(columns=["level", "horizon", "size_class", "q_lo", "q_hi", "n", "basis"])
+    source = f"own backtest of {dataset.name}"
+    if test is not None and len(test.chosen):
+        errors = test.chosen.assign(e=np.log(test.chosen["actual"] / test.chosen["forecast"]))
+        own = error_quantiles(errors[errors["e"].notna()], horizons)
+        source += f", origins {test.origins[0]}-{test.origins[-1]}"
+    result = apply(chosen, own)
+    missing = result["p10"].isna().to_numpy()
+    borrowed = bool(missing.any())
+    used = own.assign(source=source)
+    if borrowed:
+        if library is None:
+            notes.append("too few backtest errors for an interval at some level and horizon, and "
+                         "no error library: those cells have no interval")
+        else:
+            lo, hi, lib_rows = library.lookup(result.loc[missing, ["level", "horizon", "size"]], dataset)
+            result.loc[missing, "p10"] = result.loc[missing, "forecast"].to_numpy() * np.exp(lo)
+            result.loc[missing, "p90"] = result.loc[missing, "forecast"].to_numpy() * np.exp(hi)
+            used = pd.concat([used, lib_rows], ignore_index=True)
+            levels = sorted(result.loc[missing, "level"].unique())
+            notes.append(f"intervals borrowed from the shipped error library ({library.source}) for "
+                         f"{', '.join(levels)}: {dataset.name} has too few backtest errors of its own")
+    result = result.rename(columns={"forecast": "mean"})
+    result["basis"] = np.where(missing, "borrowed", "own")
+    return Chosen(result, used, borrowed, library.source if borrowed and library is not None else source, notes)
