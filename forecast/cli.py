@@ -232,8 +232,10 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
               help="Last projected year, base year + 1 .. + max horizon (default: the config's, 2025).")
 @click.option("--max-horizon", type=click.IntRange(1, 200), default=None,
               help="Allow --until this many years after the base year (default: the config's, 30).")
-@click.option("--model", "method", type=click.Choice(["cohort", "auto"]), default=None,
-              help="cohort flow, or auto: the backtest-weighted ensemble (default: the config's).")
+@click.option("--model", "method", type=click.Choice(["evidence", "cohort", "auto"]), default=None,
+              help="evidence: the forecast the dataset's backtest favours, with empirical intervals "
+                   "(default unless the config says otherwise); cohort: the plain cohort flow; auto: "
+                   "the older backtest-weighted ensemble.")
 @LANG
 @AREA
 @click.option("--no-report", is_flag=True, help="Skip report.xlsx, plots/ and report.html.")
@@ -487,6 +489,10 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
 
 
 def _ensemble_lines(record: dict) -> str:
+    if record.get("method") == "evidence":
+        from forecast.evidence.step import describe
+
+        return describe(record)
     if not record["levels"]:
         return "auto: no level has enough backtest evidence; the cohort flow is used throughout"
     lines = [f"auto: weights from the backtest at origins {record['origins'][0]}-{record['origins'][-1]}, "
@@ -522,6 +528,7 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     from forecast.backtest import accuracy, format_accuracy, parse_origins, run_backtest
     from forecast.dataset import load_dataset
     from forecast.ensemble import build_ensemble, honest_auto
+    from forecast.evidence.procedure import backtest_candidates, reported_rows, winner_lines
     from forecast.io import atomic_write_csv
     from forecast.models.registry import ALL
     from forecast.validation import DatasetError
@@ -541,7 +548,8 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     except (DatasetError, ValueError) as exc:
         raise InputError(str(exc)) from exc
     ensemble = build_ensemble(test)  # from every model, before the auto rows join the table
-    test.table = pd.concat([test.table, honest_auto(test)], ignore_index=True)
+    evidence = backtest_candidates(dataset, years, test.horizon, config.model, config.seed)
+    test.table = pd.concat([test.table, honest_auto(test), reported_rows(evidence)], ignore_index=True)
     table = accuracy(test, dataset)
     from forecast.outputs import run_folder
 
@@ -549,6 +557,7 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     with run_folder(out, keep=(out / "run.json").is_file()) as folder:  # beside a run, or alone
         atomic_write_csv(folder / "backtest.csv", test.table, decimals=3)
         atomic_write_csv(folder / "accuracy.csv", table, decimals=3)
+        atomic_write_csv(folder / "evidence_candidates.csv", evidence.candidates, decimals=3)
     click.echo(f"{dataset.name}: origins {years[0]}-{years[-1]}, {test.horizon} years ahead, "
                f"{len(test.table)} forecasts compared with observations")
     click.echo(format_accuracy(table, models=chosen or ALL))
@@ -561,9 +570,13 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
         click.echo(f"  {note}")
     from forecast.labels import text
 
+    click.echo("evidence = the default of `forecast run`: at each origin the candidate chosen from "
+               "the errors known then, with its empirical interval (out of sample)")
+    for line in winner_lines(table):
+        click.echo(line)
     lang = _lang(lang, dataset=dataset)
-    click.echo(text("wrote", lang, path=out / "backtest.csv"))
-    click.echo(text("wrote", lang, path=out / "accuracy.csv"))
+    for name in ("backtest.csv", "accuracy.csv", "evidence_candidates.csv"):
+        click.echo(text("wrote", lang, path=out / name))
 
 
 @cli.command()

@@ -86,8 +86,9 @@ class Scenario(Strict):
 
 class ModelSettings(Strict):
     """How ratios are estimated from history (see docs/methods.md), and which projection
-    the run reports: ``method: cohort`` (the cohort flow) or ``auto`` (the backtest-weighted
-    ensemble, see docs/accuracy.md). ``covariates``: indicators.csv series added to the
+    the run reports: ``method: evidence`` (default: the forecast a nested backtest on the
+    dataset favours, with empirical intervals, see docs/accuracy.md), ``cohort`` (the plain
+    cohort flow) or ``auto`` (the older backtest-weighted ensemble). ``covariates``: indicators.csv series added to the
     driver regression; ``pooled_features``: indicators given to the pooled ridge model."""
 
     ratio_method: Literal["mean", "ses"] = "mean"
@@ -99,7 +100,7 @@ class ModelSettings(Strict):
     entry_damping: float = Field(default=0.5, ge=0, le=1)
     limit_ratios: bool = True  # bring outlying ratios to the 1st-99th percentile of all areas'
     shrink_ratios: bool = True  # pull noisy areas' ratios toward the dataset's (empirical Bayes)
-    method: Literal["cohort", "auto"] = "cohort"
+    method: Literal["evidence", "cohort", "auto"] = "evidence"
     covariates: list[str] = Field(default_factory=list)
     pooled_features: list[str] = Field(default_factory=list)
 

@@ -21,6 +21,7 @@ from forecast.dataset import Dataset, load_dataset
 from forecast.engine.run import Engine
 from forecast.engine.spool import ProjectionSpool
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
+from forecast.evidence import step as evidence_step
 from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
@@ -69,7 +70,8 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
         stream: bool = False) -> RunResult:
     """Project every requested scenario of ``config`` (default: its default scenario) and
     compare the demand with the seats. ``method``: ``cohort`` or ``auto`` (the
-    backtest-weighted ensemble; default: the config's ``model.method``). ``engine``: where
+    backtest-weighted ensemble) or ``evidence`` (the evidence-chosen forecast with empirical
+    intervals, ``forecast.evidence.step``); default: the config's ``model.method``. ``engine``: where
     chunks are projected (forecast.engine.run; default: threads in this process).
     ``grades=False``: projections keep level totals only (grade means still feed the classes
     needed in the shortfall; grade quantiles are not computed). ``stream``: each chunk's rows
@@ -100,6 +102,12 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     spool = ProjectionSpool(standards, COLUMNS) if stream else None
     evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
         else None
+    chosen = evidence_step.prepare(dataset, config, seed) \
+        if method == "evidence" and len(dataset.enrolment) and not stream else None
+    if method == "evidence" and stream:
+        notes.append("streamed run: rows go to disk as they are projected, so the evidence step is "
+                     "not applied; the projection is the cohort flow")
+    chosen_record: dict = {}
     if dataset.enrolment.empty:
         notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
                      "seat deficit is computed; coverage.csv shows what the planned seats cover "
@@ -114,6 +122,10 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                                    sink=spool)
             if evidence is not None:
                 frame = _with_ensemble(frame, evidence[0], dataset, config, name, until, seed, seats)
+            if chosen is not None:
+                frame, record = evidence_step.apply(frame, chosen, dataset, config, name, until, seed, seats)
+                chosen_record = chosen_record or {**record, "scenarios": {}}
+                chosen_record["scenarios"][name] = record["levels"]
             frames.append(frame)
             if len(fitted.implied_migration):
                 implied.append(fitted.implied_migration)
@@ -145,7 +157,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                        pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
                        all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
                        birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
-                       _ensemble_record(evidence), evidence[1] if evidence else None,
+                       chosen_record or _ensemble_record(evidence), evidence[1] if evidence else None,
                        evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes, spool=spool)
     result.entry_methods, result.refusals = methods, refusals
     result.classes = class_table
@@ -369,6 +381,7 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
             "school_system": result.dataset.system.describe(),
             "entry_methods": _entry_summary(result.entry_methods),
             "refused": int((result.refusals["status"] == "refused").sum()) if len(result.refusals) else 0,
+            "evidence": result.ensemble if result.ensemble.get("method") == "evidence" else {},
             "notes": result.notes,
             "input_warnings": [str(w) for w in result.dataset.warnings]}
     path = out / "run.json"

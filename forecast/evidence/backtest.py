@@ -25,7 +25,7 @@ from forecast.models.registry import ALL, BASELINES, build, run_model
 COLUMNS = ["area", "level", "origin", "year", "horizon", "model", "forecast", "p10", "p90",
            "actual", "error", "ape"]
 ACCURACY = ["model", "level", "horizon", "n", "mape", "median_ape", "bias_percent", "mase",
-            "relative_mae", "coverage_80"]
+            "relative_mae", "coverage_80", "width_80", "winkler_80"]
 DEFAULT_ORIGINS = 10
 
 
@@ -117,7 +117,7 @@ def accuracy(backtest: Backtest, dataset: Dataset) -> pd.DataFrame:
     """Errors by model x level x horizon: MAPE, median APE, mean signed percentage error
     (bias; positive = too high), MASE (errors scaled by the last-value in-sample error),
     MAE relative to the last-value forecast on the same cells, and the share of outcomes
-    inside the 80 % interval."""
+    inside the 80 % interval, its mean width and its Winkler score (both in % of the outcome)."""
     table = backtest.table
     if table.empty:
         return pd.DataFrame(columns=ACCURACY)
@@ -132,16 +132,27 @@ def accuracy(backtest: Backtest, dataset: Dataset) -> pd.DataFrame:
         inside=((table["p10"].fillna(np.inf) <= table["actual"])
                 & (table["actual"] <= table["p90"].fillna(-np.inf)))
         .astype(float).where(table["p10"].notna() & table["p90"].notna()))
+    table = table.assign(width=100 * (table["p90"] - table["p10"]) / table["actual"],
+                         winkler=100 * winkler(table["p10"], table["p90"], table["actual"]) / table["actual"])
     grouped = table.groupby(["model", "level", "horizon"])
     out = grouped.agg(n=("ape", "size"), mape=("ape", "mean"), median_ape=("ape", "median"),
                       bias_percent=("signed", "mean"), mase=("scaled", "mean"),
-                      coverage_80=("inside", "mean"))
+                      coverage_80=("inside", "mean"), width_80=("width", "mean"),
+                      winkler_80=("winkler", "mean"))
     paired = table[table["naive_error"].notna()].groupby(["model", "level", "horizon"])
     out["relative_mae"] = paired["abs_error"].sum() / paired["naive_error"].sum().replace(0, np.nan)
     order = {lv: i for i, lv in enumerate(LEVELS)}
     out = out.reset_index()
     out = out.assign(_l=out["level"].map(order)).sort_values(["_l", "model", "horizon"]).drop(columns="_l")
     return out[ACCURACY].reset_index(drop=True)
+
+
+def winkler(low, high, actual, alpha: float = 0.2):
+    """Interval (Winkler) score of a (1 - alpha) interval: its width plus 2/alpha times how far
+    the outcome falls outside it. Lower is better; it rewards narrow intervals only while they
+    hold the outcomes. NaN where the interval is missing."""
+    low, high, actual = (np.asarray(x, dtype=float) for x in (low, high, actual))
+    return (high - low) + (2 / alpha) * (np.maximum(low - actual, 0) + np.maximum(actual - high, 0))
 
 
 def format_accuracy(table: pd.DataFrame, metric: str = "mape", models: Sequence[str] = ()) -> str:

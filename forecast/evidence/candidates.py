@@ -61,10 +61,15 @@ def candidate_names(dataset: Dataset, settings: ModelSettings | None = None) -> 
     """(names, notes): every candidate for this dataset; notes say what was left out and why."""
     names = ["cohort", "cohort_nodrift"]
     names += [f"cohort_w{w}_k{k:g}" for w in DRIFT_WINDOWS for k in DRIFT_KEPT]
-    names += ["last_value"] + [f"ratio_mean_w{w}" for w in RATIO_WINDOWS]
+    names += ["last_value"]
+    notes = []
+    if dataset.births.empty:
+        notes.append(f"{dataset.name} has no births: the candidates are the cohort flow's drift "
+                     "settings and the last value (ratio and regression models need births)")
+        return names, notes
+    names += [f"ratio_mean_w{w}" for w in RATIO_WINDOWS]
     names += [f"ratio_ses_a{a:g}" for a in SES_ALPHAS] + ["pooled_ridge"]
     series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
-    notes = []
     if series <= PER_SERIES_LIMIT:
         names += list(PER_SERIES)
     else:
@@ -120,16 +125,19 @@ class PanelBaseline:
     def forecast(self, dataset: Dataset, until: int, births: BirthsScenario | None = None) -> Forecast:
         from forecast.models.series import level_panel
 
-        history, future = level_panel(dataset, until, births)
         key = ["area", "level"]
+        if self.kind == "last":  # needs no births (and no cohort ages)
+            totals = dataset.level_totals()
+            totals = totals[(totals["year"] <= dataset.base_year) & (totals["students"] > 0)]
+            last = totals.sort_values("year").groupby(key)["students"].last().rename("mean").reset_index()
+            years = pd.DataFrame({"year": range(dataset.base_year + 1, until + 1)})
+            frame = last.merge(years, how="cross").assign(model="last", p10=float("nan"), p90=float("nan"))
+            return Forecast(frame[FORECAST_COLUMNS])
+        history, future = level_panel(dataset, until, births)
         if history.empty or future.empty:
             return Forecast(pd.DataFrame(columns=FORECAST_COLUMNS))
         history = history.sort_values(key + ["year"])
-        if self.kind == "last":
-            last = history.groupby(key)["students"].last().rename("value")
-            frame = future.merge(last.reset_index(), on=key)
-            frame["mean"] = frame["value"]
-        else:
+        if self.kind in ("mean", "ses"):
             usable = history[history["cohort"] > 0]
             ratio = (usable["students"] / usable["cohort"]).rename("ratio")
             usable = usable.assign(ratio=ratio)

@@ -216,9 +216,10 @@ def calibrate_intervals(frame: pd.DataFrame, calibration: pd.DataFrame) -> pd.Da
 
 
 def apply_to_projection(projections: pd.DataFrame, combined: pd.DataFrame, dataset: Dataset,
-                        scenario: str, seats: pd.Series | None = None) -> pd.DataFrame:
+                        scenario: str, seats: pd.Series | None = None, label: str = "auto") -> pd.DataFrame:
     """Replace the cohort flow's level totals of ``scenario`` by the combination; rescale
-    its grade rows and parent areas by the same ratio (see the module doc)."""
+    its grade rows and parent areas by the same ratio (see the module doc); ``label``
+    names the model in the rows."""
     key = ["area", "level", "year"]
     proj = projections.copy()
     mine = (proj["scenario"] == scenario).to_numpy()
@@ -235,7 +236,7 @@ def apply_to_projection(projections: pd.DataFrame, combined: pd.DataFrame, datas
     for column in ("p10", "p90"):
         replacement = own[column].reindex(cells).to_numpy(dtype=float)
         proj.loc[rows, column] = np.where(np.isnan(replacement), proj.loc[rows, column], replacement)
-    proj.loc[scaled, "model"] = "auto"
+    proj.loc[scaled, "model"] = label
     if seats is not None and "p_shortfall" in proj:
         limit = seats.reindex(cells).to_numpy(dtype=float)
         proj.loc[rows, "p_shortfall"] = lognormal_exceedance(

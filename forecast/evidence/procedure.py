@@ -84,6 +84,8 @@ def backtest_candidates(dataset: Dataset, origins: list[int], horizon: int,
     names, notes = candidate_names(dataset, settings)
     actual = dataset.level_totals()[["area", "level", "year", "students"]].rename(
         columns={"students": "actual"})
+    # a level with no pupils that year has no percentage or log error: not evidence
+    actual = actual[actual["actual"] > 0]
     frames, skipped = [], []
     for origin in origins:
         known = cut(dataset, origin)
@@ -155,7 +157,7 @@ def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
         source += f", origins {test.origins[0]}-{test.origins[-1]}"
     result = apply(chosen, own)
     missing = result["p10"].isna().to_numpy()
-    borrowed = bool(missing.any())
+    borrowed = bool(missing.any()) and library is not None
     used = own.assign(source=source)
     if borrowed:
         if library is None:
@@ -170,5 +172,41 @@ def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
             notes.append(f"intervals borrowed from the shipped error library ({library.source}) for "
                          f"{', '.join(levels)}: {dataset.name} has too few backtest errors of its own")
     result = result.rename(columns={"forecast": "mean"})
-    result["basis"] = np.where(missing, "borrowed", "own")
+    result["basis"] = np.where(~missing, "own backtest errors",
+                               "borrowed error library" if borrowed else "none (Monte Carlo band only)")
     return Chosen(result, used, borrowed, library.source if borrowed and library is not None else source, notes)
+
+
+REPORTED = ("evidence", "cohort_tuned", "weighted_top3", "mean3", "trimmed_mean")
+
+
+def reported_rows(test: EvidenceBacktest) -> pd.DataFrame:
+    """The rows ``forecast backtest`` adds to the registry models' table: the honest
+    ``evidence`` procedure and the combinations (the grid's single candidates are in
+    ``evidence_candidates.csv``)."""
+    table = test.as_backtest().table
+    return table[table["model"].isin(REPORTED)]
+
+
+def winner_lines(accuracy: pd.DataFrame, horizons=(1, 3, 5)) -> list[str]:
+    """One line per level: the lowest-MAPE model at 1, 3 and 5 years ahead with its 80 %
+    coverage, then the evidence procedure's MAPE and coverage."""
+    lines = []
+    for level, part in accuracy.groupby("level", sort=False):
+        cells = []
+        for h in horizons:
+            at = part[part["horizon"] == h].dropna(subset=["mape"])
+            if at.empty:
+                continue
+            best = at.loc[at["mape"].idxmin()]
+            cover = "" if pd.isna(best["coverage_80"]) else f", cover80 {best['coverage_80']:.2f}"
+            cells.append(f"{h}y {best['model']} {best['mape']:.1f} %{cover}")
+        ev = part[(part["model"] == "evidence") & part["horizon"].isin(horizons)]
+        tail = ""
+        if len(ev):
+            mape = "/".join(f"{v:.1f}" for v in ev.sort_values("horizon")["mape"])
+            cov = part.loc[part["model"] == "evidence", "coverage_80"].mean()
+            tail = f"; evidence (default) {mape} %, cover80 {cov:.2f}" if pd.notna(cov) else \
+                f"; evidence (default) {mape} %"
+        lines.append(f"{level}: winner " + "; ".join(cells) + tail)
+    return lines

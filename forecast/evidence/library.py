@@ -1,0 +1,118 @@
+"""The shipped error library: interval quantiles borrowed by datasets too short to backtest.
+
+``data/evidence/error_library.csv`` (built by ``scripts/build_error_library.py`` from the
+backtests of the shipped real datasets) has one row per level role x years ahead x size
+class: ``role, horizon, size_min, size_max, q_lo, q_hi, n, basis, source_dataset,
+source_level, origins, built_by``. ``q_lo``/``q_hi`` are log errors (log actual/forecast)
+of the evidence-chosen forecast, as in ``forecast.evidence.intervals``.
+
+Levels are matched by **role**, since names differ between systems: China's kindergarten,
+primary, junior, senior_general and the US pre_k, elementary, middle, high map to
+``pre_primary``, ``primary``, ``lower_secondary``, ``upper_secondary``; an unknown name
+takes the role at its position in the dataset's level order. Size classes are matched by
+the area's size at the base year (the nearest class when outside every class); where
+several source datasets cover a cell the widest interval is taken; horizons beyond the
+library's widen by sqrt(h / H).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.dataset import Dataset
+
+LIBRARY = Path(__file__).resolve().parents[2] / "data" / "evidence" / "error_library.csv"
+ROLES = ("pre_primary", "primary", "lower_secondary", "upper_secondary")
+ROLE_OF = {
+    "kindergarten": "pre_primary", "pre_k": "pre_primary", "preschool": "pre_primary",
+    "primary": "primary", "elementary": "primary",
+    "junior": "lower_secondary", "middle": "lower_secondary",
+    "senior_general": "upper_secondary", "senior": "upper_secondary", "high": "upper_secondary",
+    "senior_vocational": "upper_secondary",
+}
+LIBRARY_COLUMNS = ["role", "horizon", "size_min", "size_max", "q_lo", "q_hi", "n", "basis",
+                   "source_dataset", "source_level", "origins", "built_by"]
+
+
+def role(level: str, order: tuple[str, ...] = ()) -> str:
+    """The level's role (by name, else by its position in ``order``)."""
+    if level in ROLE_OF:
+        return ROLE_OF[level]
+    if level in order:
+        return ROLES[min(order.index(level), len(ROLES) - 1)]
+    return "primary"
+
+
+@dataclass
+class ErrorLibrary:
+    table: pd.DataFrame  # LIBRARY_COLUMNS
+    path: Path
+
+    @property
+    def source(self) -> str:
+        sets = ", ".join(sorted(self.table["source_dataset"].astype(str).unique()))
+        return f"{self.path.name}: backtests of {sets}"
+
+    def lookup(self, cells: pd.DataFrame, dataset: Dataset) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """(q_lo, q_hi) for each cell (level, horizon, size) and the library rows used."""
+        order = tuple(getattr(getattr(dataset, "system", None), "level_names", ()) or ())
+        lo = np.full(len(cells), np.nan)
+        hi = np.full(len(cells), np.nan)
+        used = []
+        for i, cell in enumerate(cells.itertuples(index=False)):
+            part = self.table[self.table["role"] == role(cell.level, order)]
+            if part.empty:
+                continue
+            inside = part[(part["size_min"] <= cell.size) & (cell.size < part["size_max"])]
+            if inside.empty:  # nearest class
+                centre = np.sqrt(part["size_min"].clip(lower=1) * part["size_max"].replace(np.inf, 1e12))
+                nearest = part.loc[(np.log(centre) - math.log(max(cell.size, 1))).abs().idxmin()]
+                inside = part[(part["size_min"] == nearest["size_min"])]
+            h = int(cell.horizon)
+            row = inside[inside["horizon"] == h]
+            scale = 1.0
+            if row.empty:
+                widest = int(inside["horizon"].max())
+                row, scale = inside[inside["horizon"] == widest], math.sqrt(h / widest)
+            # several sources may cover the cell: the widest (never narrower than any of them)
+            lo[i], hi[i] = row["q_lo"].min() * scale, row["q_hi"].max() * scale
+            used += [r for _, r in row.iterrows()]
+        rows = pd.DataFrame(used).drop_duplicates() if used else pd.DataFrame(columns=LIBRARY_COLUMNS)
+        return lo, hi, rows.assign(source=self.source)
+
+
+def load_library(path: Path | None = None) -> ErrorLibrary | None:
+    """The shipped library, or None when the file is absent."""
+    path = path or LIBRARY
+    if not path.is_file():
+        return None
+    return ErrorLibrary(pd.read_csv(path), path)
+
+
+def build_rows(test, dataset: Dataset, built_by: str) -> pd.DataFrame:
+    """Library rows (LIBRARY_COLUMNS) from an evidence backtest of ``dataset``: quantiles of
+    the chosen forecasts' log errors by role x horizon x size class (class bounds in
+    persons, from the sizes at the origins)."""
+    from forecast.evidence.intervals import error_quantiles
+
+    chosen = test.chosen[test.chosen["actual"].notna()]
+    chosen = chosen.assign(e=np.log(chosen["actual"] / chosen["forecast"]))
+    order = tuple(getattr(getattr(dataset, "system", None), "level_names", ()) or ())
+    rows = []
+    for level, part in chosen.groupby("level"):
+        q = error_quantiles(part, test.horizon)
+        for cls, qpart in q.groupby("size_class"):
+            sizes = part.loc[part["size_class"] == cls, "size"]
+            low = 0.0 if cls == part["size_class"].min() else float(sizes.min())
+            high = np.inf if cls == part["size_class"].max() else float(sizes.max())
+            rows.append(qpart.assign(role=role(level, order), size_min=low, size_max=high,
+                                     source_dataset=dataset.name, source_level=level,
+                                     origins=f"{test.origins[0]}-{test.origins[-1]}", built_by=built_by))
+    if not rows:
+        return pd.DataFrame(columns=LIBRARY_COLUMNS)
+    return pd.concat(rows, ignore_index=True)[LIBRARY_COLUMNS]

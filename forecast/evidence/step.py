@@ -1,0 +1,147 @@
+"""The evidence step of ``forecast run`` (the default ``model.method: evidence``).
+
+``prepare`` backtests the candidates on the run's dataset (at most ``LARGE_ORIGINS``
+origins on panels of many series, to bound the cost); ``apply`` replaces each scenario's
+level totals by the evidence-chosen forecast and its empirical interval:
+
+- grades are rescaled to the chosen level total, and parents are the sum of their children
+  in the mean (``forecast.evidence.ensemble.apply_to_projection``);
+- the interval of an area x level is the empirical one (own errors, or the shipped library's
+  where the dataset has too few), widened to the cohort flow's Monte Carlo band when that is
+  wider, so a births scenario still widens (and, through the candidates' births, shifts) it;
+- a parent's band is its children's Monte Carlo band summed draw-wise and rescaled, widened
+  to the empirical band of the level's largest size class (errors fall with size, and a
+  parent is at least as large as any child);
+- ``p_shortfall`` is read from a log-normal through the new p10/p50/p90.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import RunConfig
+from forecast.dataset import Dataset, areas_below
+from forecast.evidence.backtest import parse_origins
+from forecast.evidence.ensemble import apply_to_projection, lognormal_exceedance
+from forecast.evidence.library import load_library
+from forecast.evidence.procedure import (
+    LARGE_ORIGINS,
+    MANY_SERIES,
+    EvidenceBacktest,
+    backtest_candidates,
+    forecast_chosen,
+)
+from forecast.models.registry import own_series_totals
+
+
+@dataclass
+class Prepared:
+    test: EvidenceBacktest | None
+    notes: list[str]
+
+
+def prepare(dataset: Dataset, config: RunConfig, seed: int) -> Prepared:
+    """The candidates' backtest on the data (None, with a note, when none is possible)."""
+    b = config.backtest
+    notes: list[str] = []
+    try:
+        origins = parse_origins(b.origins, dataset)
+    except ValueError as exc:
+        notes.append(f"evidence: no backtest possible ({exc})")
+        return Prepared(None, notes)
+    series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
+    if series > MANY_SERIES and len(origins) > LARGE_ORIGINS:
+        notes.append(f"evidence: {series} series, so the last {LARGE_ORIGINS} of {len(origins)} "
+                     "origins are backtested (cost; pooled over areas they are ample)")
+        origins = origins[-LARGE_ORIGINS:]
+    test = backtest_candidates(dataset, origins, b.horizon, config.model, seed)
+    return Prepared(test, notes + [f"evidence: {n}" for n in test.notes])
+
+
+def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: RunConfig, name: str,
+          until: int, seed: int, seats: pd.Series | None) -> tuple[pd.DataFrame, dict]:
+    """The scenario's projection with the evidence-chosen level totals and intervals, and
+    the record of what was chosen (for run.json)."""
+    births = config.scenarios[name].births
+    chosen = forecast_chosen(prepared.test, dataset, until, births, config.model, seed, load_library())
+    own = chosen.frame
+    mc = own_series_totals(frame, dataset)[["area", "level", "year", "mean", "p10", "p90"]]
+    mc = own[["area", "level", "year"]].merge(mc, on=["area", "level", "year"], how="left")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = own["mean"].to_numpy() * (mc["p10"] / mc["mean"]).to_numpy()
+        high = own["mean"].to_numpy() * (mc["p90"] / mc["mean"]).to_numpy()
+    own = own.assign(p10=np.fmin(own["p10"].to_numpy(), low), p90=np.fmax(own["p90"].to_numpy(), high))
+    out = apply_to_projection(frame, own[["area", "level", "year", "mean", "p10", "p90"]], dataset, name,
+                              seats, label="evidence")
+    out = _widen_parents(out, chosen, dataset, name, seats)
+    return out, record(chosen, prepared)
+
+
+def _widen_parents(proj: pd.DataFrame, chosen, dataset: Dataset, scenario: str,
+                   seats: pd.Series | None) -> pd.DataFrame:
+    parents = [p for p, c in areas_below(dataset.areas).items() if set(c) - {p}]
+    q = chosen.intervals
+    if not parents or q.empty or "size_class" not in q:
+        return proj
+    largest = q.sort_values("size_class").groupby(["level", "horizon"]).last()[["q_lo", "q_hi"]]
+    rows = ((proj["scenario"] == scenario) & proj["area"].isin(parents) & (proj["grade"] == "")).to_numpy()
+    part = proj.loc[rows]
+    idx = pd.MultiIndex.from_arrays([part["level"], part["year"] - dataset.base_year])
+    lo, hi = (largest[c].reindex(idx).to_numpy(dtype=float) for c in ("q_lo", "q_hi"))
+    mean = part["mean"].to_numpy(dtype=float)
+    proj.loc[rows, "p10"] = np.where(np.isfinite(lo), np.fmin(part["p10"], mean * np.exp(lo)), part["p10"])
+    proj.loc[rows, "p90"] = np.where(np.isfinite(hi), np.fmax(part["p90"], mean * np.exp(hi)), part["p90"])
+    if seats is not None and "p_shortfall" in proj:
+        limit = seats.reindex(pd.MultiIndex.from_frame(part[["area", "level", "year"]])).to_numpy(dtype=float)
+        proj.loc[rows, "p_shortfall"] = lognormal_exceedance(
+            *(proj.loc[rows, c].to_numpy() for c in ("p50", "p10", "p90")), limit)
+    return proj
+
+
+def record(chosen, prepared: Prepared) -> dict:
+    """run.json's ``evidence`` section: per level the choice by horizon (the most frequent
+    over areas), the honest coverage and MAPE by horizon, and where the intervals come from."""
+    frame = chosen.frame
+    test = prepared.test
+    levels = {}
+    for level, part in frame.groupby("level", sort=False):
+        by_h = part.groupby("horizon")["choice"].agg(lambda s: s.value_counts().index[0])
+        entry = {"choice_by_horizon": {int(h): c for h, c in by_h.items()},
+                 "interval_basis": sorted(part["basis"].unique().tolist())}
+        if test is not None:
+            c = test.chosen[(test.chosen["level"] == level) & test.chosen["actual"].notna()]
+            inside = ((c["p10"] <= c["actual"]) & (c["actual"] <= c["p90"])).where(c["p10"].notna())
+            ape = 100 * (c["forecast"] - c["actual"]).abs() / c["actual"]
+            entry["backtest_mape_by_horizon"] = {int(h): round(float(v), 3) for h, v in ape.groupby(c["horizon"]).mean().items()}
+            entry["coverage_80_by_horizon"] = {int(h): (None if pd.isna(v) else round(float(v), 3))
+                                               for h, v in inside.groupby(c["horizon"]).mean().items()}
+        levels[level] = entry
+    return {"method": "evidence", "origins": test.origins if test is not None else [],
+            "horizon": test.horizon if test is not None else None,
+            "candidates": test.names if test is not None else [],
+            "intervals": {"borrowed": chosen.borrowed, "source": chosen.source,
+                          "quantiles": chosen.intervals.replace({np.inf: None}).to_dict("records")},
+            "levels": levels, "notes": prepared.notes + chosen.notes,
+            "why": "per area x level x horizon the candidate with the lowest backtest MAPE (errors "
+                   "known at the base year, shrunk toward the dataset-wide figure); the cohort flow "
+                   "where no candidate has evidence; see docs/accuracy.md"}
+
+
+def describe(record: dict) -> str:
+    """What the run's evidence step chose and how its intervals were made, for the console."""
+    intervals = record["intervals"]
+    head = (f"evidence: candidates backtested at origins {record['origins'][0]}-{record['origins'][-1]}"
+            if record["origins"] else "evidence: no backtest possible on this dataset")
+    lines = [head, "  intervals: " + ("BORROWED from " if intervals["borrowed"] else "from ")
+             + intervals["source"]]
+    for level, part in record["levels"].items():
+        choice = ", ".join(f"{h}y {c}" for h, c in part["choice_by_horizon"].items() if h in (1, 3, 5)) \
+            or ", ".join(f"{h}y {c}" for h, c in list(part["choice_by_horizon"].items())[:3])
+        cover = part.get("coverage_80_by_horizon") or {}
+        known = [v for v in cover.values() if v is not None]
+        tail = f"; backtest 80 % coverage {np.mean(known):.2f}" if known else ""
+        lines.append(f"  {level}: {choice}{tail}")
+    return "\n".join(lines)
