@@ -31,7 +31,7 @@ DRIFT_KEPT = (0.5, 0.8, 1.0)
 RATIO_WINDOWS = (2, 3, 5)
 SES_ALPHAS = (0.2, 0.4, 0.6)
 PER_SERIES = ("ols_births_trend", "ets_damped_total", "ets_damped_ratio")
-PER_SERIES_LIMIT = 200  # series (area x level) above which per-series fits are left out
+PER_SERIES_LIMIT = 20  # series (area x level) above which per-series fits are left out
 FALLBACK = "cohort"  # the config's own cohort flow: used where no candidate has evidence yet
 
 

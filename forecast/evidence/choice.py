@@ -102,7 +102,8 @@ def _best(now: pd.DataFrame, group: list[str]) -> pd.DataFrame:
 def nested(cand: pd.DataFrame, origins: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the nested loop over ``origins`` (ascending; the last may be the base year with no
     outcomes). Returns (the candidate table with the nested combinations added, the chosen
-    rows per origin: KEY, horizon, forecast, actual, choice, score)."""
+    rows per origin: KEY, horizon, forecast, actual, choice, score, and top_low/top_high: the
+    range of the three best-scored candidates' forecasts of the cell)."""
     cand = cand.copy()
     chosen = []
     cell = ["area", "level", "origin", "year", "horizon"]
@@ -125,6 +126,7 @@ def nested(cand: pd.DataFrame, origins: list[int]) -> tuple[pd.DataFrame, pd.Dat
             g = top.groupby(cell)
             weighted = (g["wf"].sum() / g["w"].sum()).rename("forecast").reset_index()
             weighted = weighted.merge(now.drop_duplicates(cell)[cell + ["actual"]], on=cell)
+            spread = g["forecast"].agg(["min", "max"]).rename(columns={"min": "top_low", "max": "top_high"})
             extra.append(weighted.assign(model="weighted_top3"))
         if extra:
             added = pd.concat(extra, ignore_index=True)[cand.columns]
@@ -135,8 +137,13 @@ def nested(cand: pd.DataFrame, origins: list[int]) -> tuple[pd.DataFrame, pd.Dat
         fallback = now[(now["model"] == FALLBACK)].merge(best[cell], on=cell, how="left", indicator=True)
         fallback = fallback[fallback["_merge"] == "left_only"].drop(columns="_merge")
         picked = pd.concat([best, fallback], ignore_index=True)
+        if len(top):
+            picked = picked.merge(spread.reset_index(), on=cell, how="left")
         chosen.append(picked.rename(columns={"model": "choice"}))
     if not chosen:
-        return cand, pd.DataFrame(columns=cell + ["forecast", "actual", "choice", "score"])
+        return cand, pd.DataFrame(columns=cell + ["forecast", "actual", "choice", "score", "top_low", "top_high"])
     out = pd.concat(chosen, ignore_index=True)
-    return cand, out[cell + ["forecast", "actual", "choice", "score"]]
+    for column in ("top_low", "top_high"):
+        if column not in out:
+            out[column] = np.nan
+    return cand, out[cell + ["forecast", "actual", "choice", "score", "top_low", "top_high"]]

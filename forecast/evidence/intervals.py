@@ -8,7 +8,8 @@ clipped to the smallest and largest error. So no interval is narrower than the e
 backtest saw (with ten errors or fewer it spans all of them), and ``q_lo <= 0 <= q_hi``: the
 interval always holds the forecast itself (a few errors of one sign do not shift it).
 
-A level x horizon with fewer than ``MIN_ERRORS`` errors uses the level's errors of every
+The band never narrows with the horizon (each is at least the one before). A level x
+horizon with fewer than ``MIN_ERRORS`` errors uses the level's errors of every
 horizon scaled to a random walk (``e / sqrt(h)``, then ``x sqrt(h)``); horizons beyond any
 measured one extrapolate the widest measured horizon by ``sqrt(h / H)``. Each row says
 which (``basis``). Without enough errors at all the caller borrows the shipped library
@@ -72,9 +73,7 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
             walk_lo, walk_hi = conformal(walk)
             if h in measured:
                 lo, hi = conformal(measured[h])
-                # never narrower than every horizon's errors taken as a random walk
-                lo, hi = min(lo, walk_lo * math.sqrt(h)), max(hi, walk_hi * math.sqrt(h))
-                basis, n = "own errors at this horizon (at least the random-walk width)", len(measured[h])
+                basis, n = "own errors at this horizon", len(measured[h])
             elif widest is not None and h > widest:
                 lo, hi = conformal(measured[widest])
                 lo, hi = lo * math.sqrt(h / widest), hi * math.sqrt(h / widest)
@@ -82,6 +81,9 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
             else:
                 lo, hi = walk_lo * math.sqrt(h), walk_hi * math.sqrt(h)
                 basis, n = "errors of every horizon scaled as a random walk", len(walk)
+            if rows and rows[-1][0] == level and rows[-1][2] == int(size_class):
+                # the band never narrows further ahead: at least the previous horizon's
+                lo, hi = min(lo, rows[-1][3]), max(hi, rows[-1][4])
             rows.append((level, h, int(size_class), lo, hi, n, basis))
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
 
@@ -97,15 +99,33 @@ def apply(frame: pd.DataFrame, quantiles: pd.DataFrame) -> pd.DataFrame:
 
 
 def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
-                     errors: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The chosen forecasts (area, level, origin, year, horizon, size_class, forecast, actual)
-    with p10/p90 built at each origin from the chosen forecasts' errors known then; NaN
-    where too few were known (the honest record of the intervals)."""
+                     candidates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chosen forecasts (area, level, origin, year, horizon, size_class, forecast, actual,
+    choice) with p10/p90 built at each origin from the errors known then: those of the chosen
+    candidate itself where ``candidates`` (same layout, ``model``) has enough, else those of
+    the procedure's earlier choices; NaN where too few were known (the honest record)."""
     chosen = chosen.assign(e=np.log(chosen["actual"] / chosen["forecast"]))
-    errors = chosen if errors is None else errors
     out = []
     for origin in sorted(origins):
-        known = errors[(errors["origin"] < origin) & (errors["year"] <= origin) & errors["e"].notna()]
-        now = chosen[chosen["origin"] == origin]
-        out.append(apply(now, error_quantiles(known, horizons)))
+        known = chosen[(chosen["origin"] < origin) & (chosen["year"] <= origin) & chosen["e"].notna()]
+        now = apply(chosen[chosen["origin"] == origin], error_quantiles(known, horizons))
+        if candidates is not None:
+            now = _own_model_intervals(now, candidates, origin, horizons)
+        out.append(now)
     return pd.concat(out, ignore_index=True) if out else chosen.assign(p10=np.nan, p90=np.nan)
+
+
+def _own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int, horizons: int) -> pd.DataFrame:
+    """Replace the interval of each row by the one from its chosen candidate's own errors
+    known at ``origin`` (where that candidate has enough at the level x horizon x class)."""
+    known = candidates[(candidates["origin"] < origin) & (candidates["year"] <= origin)
+                       & candidates["e"].notna() & candidates["model"].isin(now["choice"].unique())]
+    now = now.copy()
+    for model, part in known.groupby("model"):
+        rows = (now["choice"] == model).to_numpy()
+        own = apply(now.loc[rows].drop(columns=["p10", "p90"]), error_quantiles(part, horizons))
+        has = own["p10"].notna().to_numpy()
+        index = now.index[rows][has]
+        now.loc[index, "p10"] = own["p10"].to_numpy()[has]
+        now.loc[index, "p90"] = own["p90"].to_numpy()[has]
+    return now

@@ -17,7 +17,7 @@ from forecast.config import BirthsScenario, ModelSettings
 from forecast.dataset import Dataset
 from forecast.evidence.backtest import COLUMNS, Backtest, cut
 from forecast.evidence.candidates import candidate_names, forecast_all
-from forecast.evidence.choice import CHOICES, nested, static_combinations
+from forecast.evidence.choice import nested, static_combinations
 from forecast.evidence.intervals import (
     apply,
     classify,
@@ -101,21 +101,26 @@ def backtest_candidates(dataset: Dataset, origins: list[int], horizon: int,
     cand = pd.concat([cand, static_combinations(cand)[CAND_COLUMNS]], ignore_index=True)
     cand, chosen = nested(cand, origins)
     chosen, _ = with_size_class(chosen, dataset)
-    chosen = with_disagreement(nested_intervals(chosen, origins, horizon), cand)
+    chosen = with_disagreement(nested_intervals(chosen, origins, horizon))
     return EvidenceBacktest(cand, chosen, list(origins), horizon, names, notes, skipped)
 
 
-def with_disagreement(chosen: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
-    """Widen each interval to hold every forecast the choice could have made (``CHOICES``)
-    for the same cell: when the plausible methods disagree, the truth is that uncertain.
-    Uses only forecasts made at the cell's own origin."""
-    cell = ["area", "level", "origin", "year"]
-    spread = cand[cand["model"].isin(CHOICES)].groupby(cell)["forecast"].agg(["min", "max"])
-    idx = pd.MultiIndex.from_frame(chosen[cell])
-    low, high = (spread[c].reindex(idx).to_numpy() for c in ("min", "max"))
+def candidate_errors(cand: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The candidates' forecasts with an outcome, their size class and log error ``e``."""
+    rows = cand[cand["actual"].notna()]
+    rows, _ = with_size_class(rows, dataset)
+    return rows.assign(e=np.log(rows["actual"] / rows["forecast"]))
+
+
+def with_disagreement(chosen: pd.DataFrame) -> pd.DataFrame:
+    """Widen each interval to hold the forecasts of the three best-scored candidates of the
+    cell (made at the cell's own origin): when the methods the evidence supports disagree,
+    the outcome is that uncertain."""
     known = chosen["p10"].notna().to_numpy()
-    return chosen.assign(p10=np.where(known, np.fmin(chosen["p10"].to_numpy(), low), np.nan),
-                         p90=np.where(known, np.fmax(chosen["p90"].to_numpy(), high), np.nan))
+    low = chosen["top_low"].to_numpy(dtype=float)
+    high = chosen["top_high"].to_numpy(dtype=float)
+    return chosen.assign(p10=np.where(known, np.fmin(chosen["p10"].to_numpy(dtype=float), low), np.nan),
+                         p90=np.where(known, np.fmax(chosen["p90"].to_numpy(dtype=float), high), np.nan))
 
 
 @dataclass
@@ -155,7 +160,7 @@ def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
         errors = test.chosen.assign(e=np.log(test.chosen["actual"] / test.chosen["forecast"]))
         own = error_quantiles(errors[errors["e"].notna()], horizons)
         source += f", origins {test.origins[0]}-{test.origins[-1]}"
-    result = apply(chosen, own)
+    result = with_disagreement(apply(chosen, own))
     missing = result["p10"].isna().to_numpy()
     borrowed = bool(missing.any()) and library is not None
     used = own.assign(source=source)
