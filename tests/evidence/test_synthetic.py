@@ -61,7 +61,7 @@ def write_regime_change(folder, n: int = 40, seed: int = 5):
     enrol = pd.read_csv(folder / "enrolment.csv")
     rng = np.random.default_rng(seed)
     capped = enrol["area"].isin([f"r{i:02d}" for i in range(0, n, 2)])
-    for area, part in enrol[capped].groupby("area"):
+    for _area, part in enrol[capped].groupby("area"):
         level = part.loc[part["year"] == 2004, "students"].iloc[0]
         later = part.index[part["year"] >= 2004]
         enrol.loc[later, "students"] = level * np.exp(rng.normal(0, 0.005, len(later)))
@@ -74,7 +74,7 @@ def test_regime_change_in_half_the_areas_pooled_choice_beats_every_candidate(tmp
     late = test.chosen[test.chosen["origin"] >= 2013]
     cells = late[["area", "level", "origin", "year"]]
     best_single = np.inf
-    for model, rows in test.candidates.groupby("model"):
+    for _model, rows in test.candidates.groupby("model"):
         rows = rows.merge(cells, on=["area", "level", "origin", "year"])
         if len(rows) == len(late):  # candidates that forecast every cell
             best_single = min(best_single, _mape(rows))
