@@ -41,7 +41,7 @@ def test_backtest_files_match_what_was_observed(china_backtest):
     acc = pd.read_csv(out / "accuracy.csv")
     assert list(bt.columns) == COLUMNS and list(acc.columns) == ACCURACY
     assert sorted(bt["origin"].unique()) == list(range(2010, 2025))
-    assert bt["horizon"].between(1, 5).all() and (bt["year"] <= 2020).all()
+    assert bt["horizon"].between(1, 5).all() and (bt["year"] <= 2025).all()
     # actuals are the published totals: primary 2016 = 99,130,100 (MoE/NBS)
     assert (bt[(bt.level == "primary") & (bt.year == 2016)]["actual"] == 99130100).all()
     row = bt.iloc[0]
@@ -65,7 +65,7 @@ def test_backtest_bad_origins_exit_1_without_traceback(tmp_path):
 
 def test_run_model_auto_records_models_weights_and_calibration(tmp_path):
     result = CliRunner().invoke(cli, ["run", "--config", CHINA, "--model", "auto", "--draws", "100",
-                                      "--until", "2023", "--out", str(tmp_path)])
+                                      "--until", "2028", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert meta["projection_method"] == "auto"
@@ -78,3 +78,33 @@ def test_run_model_auto_records_models_weights_and_calibration(tmp_path):
     assert (combined["model"] == "auto").all()
     assert (tmp_path / "accuracy.csv").is_file() and (tmp_path / "backtest.csv").is_file()
     assert "auto: weights from the backtest" in result.output
+
+
+def test_backtest_reports_the_evidence_default_per_level(china_backtest):
+    out, output = china_backtest
+    lines = [line for line in output.splitlines() if "winner" in line]
+    assert [line.split(":")[0] for line in lines] == ["kindergarten", "primary", "junior", "senior_general"]
+    assert all("evidence (default)" in line and "cover80" in line for line in lines)
+    acc = pd.read_csv(out / "accuracy.csv")
+    ev = acc[acc.model == "evidence"]
+    assert len(ev) == 20 and ev["width_80"].gt(0).all()
+    # the Winkler score is at least the width (the width plus penalties for misses)
+    assert (ev["winkler_80"] >= ev["width_80"] - 1e-3).all()  # both rounded to 3 decimals
+    assert (out / "evidence_candidates.csv").is_file()
+
+
+def test_default_run_records_the_evidence(tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--config", CHINA, "--draws", "100", "--no-report",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert meta["projection_method"] == "evidence" and meta["evidence"]["intervals"]["borrowed"] is False
+    levels = meta["evidence"]["levels"]
+    assert set(levels) == {"kindergarten", "primary", "junior", "senior_general"}
+    for part in levels.values():
+        assert set(part["choice_by_horizon"]) == {"1", "2", "3", "4", "5"}
+        assert part["coverage_80_by_horizon"]
+    proj = pd.read_csv(tmp_path / "projections.csv", keep_default_na=False)
+    totals = proj[(proj.grade == "") & (proj.area == "china")]
+    assert (totals["model"] == "evidence").all()
+    assert ((totals["p10"] <= totals["mean"]) & (totals["mean"] <= totals["p90"])).all()
