@@ -32,6 +32,9 @@ RATIO_WINDOWS = (2, 3, 5)
 SES_ALPHAS = (0.2, 0.4, 0.6)
 PER_SERIES = ("ols_births_trend", "ets_damped_total", "ets_damped_ratio")
 PER_SERIES_LIMIT = 20  # series (area x level) above which per-series fits are left out
+LARGE_PANEL = 200  # series above which the grid is reduced to LARGE_GRID (cost)
+LARGE_GRID = ("cohort", "cohort_nodrift", "cohort_w3_k0.5", "cohort_w5_k1", "last_value",
+              "ratio_mean_w3", "ratio_mean_w5")
 FALLBACK = "cohort"  # the config's own cohort flow: used where no candidate has evidence yet
 
 
@@ -63,13 +66,21 @@ def candidate_names(dataset: Dataset, settings: ModelSettings | None = None) -> 
     names += [f"cohort_w{w}_k{k:g}" for w in DRIFT_WINDOWS for k in DRIFT_KEPT]
     names += ["last_value"]
     notes = []
+    series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
+    if series > LARGE_PANEL:
+        names = [n for n in names if n in LARGE_GRID]
     if dataset.births.empty:
         notes.append(f"{dataset.name} has no births: the candidates are the cohort flow's drift "
                      "settings and the last value (ratio and regression models need births)")
         return names, notes
     names += [f"ratio_mean_w{w}" for w in RATIO_WINDOWS]
+    if series > LARGE_PANEL:
+        names = [n for n in names if n in LARGE_GRID]
+        notes.append(f"{series} area x level series: a reduced grid ({', '.join(names)}) keeps the "
+                     "evidence step within about three times the cohort flow's cost; the SES ratios "
+                     "and the pooled ridge are left out")
+        return names, notes
     names += [f"ratio_ses_a{a:g}" for a in SES_ALPHAS] + ["pooled_ridge"]
-    series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
     if series <= PER_SERIES_LIMIT:
         names += list(PER_SERIES)
     else:

@@ -28,7 +28,7 @@ from forecast.evidence.intervals import (
 
 CAND_COLUMNS = ["area", "level", "origin", "year", "horizon", "model", "forecast", "actual"]
 MANY_SERIES = 200  # above this many area x level series the run uses at most LARGE_ORIGINS origins
-LARGE_ORIGINS = 4
+LARGE_ORIGINS = 3
 
 
 @dataclass
