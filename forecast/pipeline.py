@@ -124,8 +124,9 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                 frame = _with_ensemble(frame, evidence[0], dataset, config, name, until, seed, seats)
             if chosen is not None:
                 frame, record = evidence_step.apply(frame, chosen, dataset, config, name, until, seed, seats)
-                chosen_record = chosen_record or {**record, "scenarios": {}}
-                chosen_record["scenarios"][name] = record["levels"]
+                if record["levels"] or not chosen_record:
+                    chosen_record = {**record, "scenarios": chosen_record.get("scenarios", {})}
+                chosen_record["scenarios"][name] = record["levels"] or record["why"]
             frames.append(frame)
             if len(fitted.implied_migration):
                 implied.append(fitted.implied_migration)

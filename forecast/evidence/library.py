@@ -3,7 +3,7 @@
 ``data/evidence/error_library.csv`` (built by ``scripts/build_error_library.py`` from the
 backtests of the shipped real datasets) has one row per level role x years ahead x size
 class: ``role, horizon, size_min, size_max, q_lo, q_hi, n, basis, source_dataset,
-source_level, origins, built_by``. ``q_lo``/``q_hi`` are log errors (log actual/forecast)
+source_level, origins, built_by, source``. ``q_lo``/``q_hi`` are log errors (log actual/forecast)
 of the evidence-chosen forecast, as in ``forecast.evidence.intervals``.
 
 Levels are matched by **role**, since names differ between systems: China's kindergarten,
@@ -36,7 +36,7 @@ ROLE_OF = {
     "senior_vocational": "upper_secondary",
 }
 LIBRARY_COLUMNS = ["role", "horizon", "size_min", "size_max", "q_lo", "q_hi", "n", "basis",
-                   "source_dataset", "source_level", "origins", "built_by"]
+                   "source_dataset", "source_level", "origins", "built_by", "source"]
 
 
 def role(level: str, order: tuple[str, ...] = ()) -> str:
@@ -115,4 +115,13 @@ def build_rows(test, dataset: Dataset, built_by: str) -> pd.DataFrame:
                                      origins=f"{test.origins[0]}-{test.origins[-1]}", built_by=built_by))
     if not rows:
         return pd.DataFrame(columns=LIBRARY_COLUMNS)
-    return pd.concat(rows, ignore_index=True)[LIBRARY_COLUMNS]
+    table = pd.concat(rows, ignore_index=True)
+    table["source"] = source_text(table)
+    return table[LIBRARY_COLUMNS]
+
+
+def source_text(table: pd.DataFrame) -> pd.Series:
+    """Each row's provenance in one sentence (the ``source`` every shipped row carries)."""
+    return ("evidence backtest of data/" + table["source_dataset"].astype(str) + " level "
+            + table["source_level"].astype(str) + ", origins " + table["origins"].astype(str)
+            + ", log errors of the chosen forecast; " + table["built_by"].astype(str))

@@ -13,6 +13,10 @@ level totals by the evidence-chosen forecast and its empirical interval:
   to the empirical band of the level's largest size class (errors fall with size, and a
   parent is at least as large as any child);
 - ``p_shortfall`` is read from a log-normal through the new p10/p50/p90.
+
+A scenario that sets migration, housing, transition rates, the general share or solves
+migration for the plan's targets keeps the cohort flow (only it can apply them), and the
+run says so: a shipped default never silently overrides a planner's setting.
 """
 
 from __future__ import annotations
@@ -65,7 +69,15 @@ def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: Run
           until: int, seed: int, seats: pd.Series | None) -> tuple[pd.DataFrame, dict]:
     """The scenario's projection with the evidence-chosen level totals and intervals, and
     the record of what was chosen (for run.json)."""
-    births = config.scenarios[name].births
+    scenario = config.scenarios[name]
+    overrides = _cohort_only_settings(scenario)
+    if overrides:
+        note = (f"scenario {name} sets {', '.join(overrides)}, which only the cohort flow can apply: "
+                "its projection is the cohort flow (the evidence-chosen default is not applied)")
+        return frame, {"method": "evidence", "origins": [], "horizon": None, "candidates": [],
+                       "intervals": {"borrowed": False, "source": "cohort flow Monte Carlo", "quantiles": []},
+                       "levels": {}, "notes": prepared.notes + [note], "why": note}
+    births = scenario.births
     chosen = forecast_chosen(prepared.test, dataset, until, births, config.model, seed, load_library())
     own = chosen.frame
     mc = own_series_totals(frame, dataset)[["area", "level", "year", "mean", "p10", "p90"]]
@@ -78,6 +90,22 @@ def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: Run
                               seats, label="evidence")
     out = _widen_parents(out, chosen, dataset, name, seats)
     return out, record(chosen, prepared)
+
+
+def _cohort_only_settings(scenario) -> list[str]:
+    """The scenario settings the candidates cannot follow (they project births only)."""
+    out = []
+    if scenario.solve_migration_for_targets:
+        out.append("solve_migration_for_targets")
+    if scenario.migration.mode != "estimated" or scenario.migration.net_movers:
+        out.append("migration")
+    if scenario.housing is not None:
+        out.append("housing")
+    if scenario.transition:
+        out.append("transition")
+    if scenario.general_share is not None:
+        out.append("general_share")
+    return out
 
 
 def _widen_parents(proj: pd.DataFrame, chosen, dataset: Dataset, scenario: str,

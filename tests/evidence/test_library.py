@@ -26,7 +26,7 @@ def test_levels_map_by_role_across_systems():
 
 def test_shipped_library_has_provenance_and_sane_quantiles():
     table = pd.read_csv(LIBRARY)
-    assert list(table.columns) == LIBRARY_COLUMNS
+    assert list(table.columns) == LIBRARY_COLUMNS and table["source"].str.contains("evidence backtest").all()
     assert set(table["source_dataset"]) >= {"china"}
     assert (table["q_lo"] <= 0).all() and (table["q_hi"] >= 0).all() and (table["n"] >= 4).all()
     assert table["built_by"].str.contains("build_error_library").all()
@@ -34,8 +34,8 @@ def test_shipped_library_has_provenance_and_sane_quantiles():
 
 def test_lookup_takes_the_widest_source_and_extrapolates_by_sqrt():
     table = pd.DataFrame([
-        ("primary", 1, 0, np.inf, -0.02, 0.03, 10, "x", "a", "primary", "2010-2019", "t"),
-        ("primary", 1, 0, np.inf, -0.05, 0.01, 10, "x", "b", "elementary", "2017-2021", "t"),
+        ("primary", 1, 0, np.inf, -0.02, 0.03, 10, "x", "a", "primary", "2010-2019", "t", "s"),
+        ("primary", 1, 0, np.inf, -0.05, 0.01, 10, "x", "b", "elementary", "2017-2021", "t", "s"),
     ], columns=LIBRARY_COLUMNS)
     lib = ErrorLibrary(table, LIBRARY)
     cells = pd.DataFrame({"level": ["primary", "primary"], "horizon": [1, 4], "size": [5e4, 5e4]})
