@@ -13,7 +13,7 @@ KEY = ["scenario", "area", "level", "grade", "year"]
 
 def _run(data, out, *extra):
     done = CliRunner().invoke(cli, ["run", "--data", str(data), "--out", str(out), "--no-report",
-                                    "--draws", "60", *extra])
+                                    "--draws", "60", "--model", "cohort", *extra])  # streaming is cohort-only
     assert done.exit_code == 0, done.output
     return out
 

@@ -14,6 +14,6 @@ def banan_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     result = CliRunner().invoke(cli, ["run", "--config", str(REPO / "configs" / "banan.yaml"),
                                       "--scenario", "baseline", "--scenario", "low_births",
-                                      "--draws", "200", "--lang", "zh", "--out", str(out)])
+                                      "--draws", "200", "--lang", "zh", "--model", "cohort", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
