@@ -5,6 +5,7 @@ outputs (tables, scheduler export, run record)."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,9 +387,20 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
             "notes": result.notes,
             "input_warnings": [str(w) for w in result.dataset.warnings]}
     path = out / "run.json"
-    atomic_write_text(path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(json_safe(meta), ensure_ascii=False, indent=2) + "\n")
     written.append(path)
     return written
+
+
+def json_safe(value):
+    """The value with every NaN or infinity replaced by None: run.json must be valid JSON."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _entry_summary(methods: pd.DataFrame) -> list[dict]:

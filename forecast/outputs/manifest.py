@@ -30,7 +30,9 @@ def finalise(folder: Path) -> None:
         return
     meta = json.loads(record.read_text(encoding="utf-8"))
     meta["files"] = files_of(folder)
-    record.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    from forecast.pipeline import json_safe
+
+    record.write_text(json.dumps(json_safe(meta), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def verify(folder: Path, names: tuple[str, ...]) -> str | None:
