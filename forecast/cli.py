@@ -305,8 +305,9 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
         from forecast.report.honesty import interval_note
 
         click.echo("\n" + format_spells(spells, result.dataset.base_year, lang, top=10))
-        click.echo("† " + interval_note({"projection_method": result.ensemble.get("method", "cohort")},
-                                        result.accuracy, lang))
+        method = result.ensemble.get("method", "cohort")
+        meta = {"projection_method": method, **({"evidence": result.ensemble} if method == "evidence" else {})}
+        click.echo("† " + interval_note(meta, result.accuracy, lang))
     if len(result.coverage):
         click.echo("\nwhat the planned seats cover (no enrolment, births only):")
         for row in result.coverage.itertuples():

@@ -69,6 +69,38 @@ def evaluate(dataset_name: str, origins: range, horizon: int = 5) -> pd.DataFram
     return table
 
 
+def with_composite_and_evidence(table: pd.DataFrame, dataset_name: str, origins: range,
+                                evidence: bool) -> pd.DataFrame:
+    """Add the equal-weight mean of the cohort flow and the last value, and (``evidence``)
+    the package's evidence-chosen forecast summed over the levels each district teaches."""
+    keys = ["area", "origin", "horizon"]
+    wide = table.pivot_table(index=keys, columns="method", values="forecast")
+    truth = table[table["method"] == "last_value"].set_index(keys)["actual"]
+    parts = [table]
+    mean = (wide["default"] + wide["last_value"]) / 2
+    parts.append(_frame("cohort+last_value mean", mean, truth))
+    if evidence:
+        from forecast.config import ModelSettings
+        from forecast.evidence.procedure import backtest_candidates
+
+        dataset = load_dataset(resolve_dataset(dataset_name))
+        test = backtest_candidates(dataset, list(origins), 5, ModelSettings(), 1)
+        chosen = test.chosen
+        summed = chosen.groupby(["area", "origin", "year"])["forecast"].sum(min_count=1).reset_index()
+        summed["horizon"] = summed["year"] - summed["origin"]
+        parts.append(_frame("evidence (default)", summed.set_index(keys)["forecast"], truth))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _frame(method: str, forecast: pd.Series, truth: pd.Series) -> pd.DataFrame:
+    f = forecast.reindex(truth.index)
+    return pd.DataFrame({"method": method, "origin": truth.index.get_level_values("origin"),
+                         "horizon": truth.index.get_level_values("horizon"),
+                         "area": truth.index.get_level_values("area"), "forecast": f.to_numpy(),
+                         "actual": truth.to_numpy(),
+                         "ape": 100 * np.abs(f.to_numpy() / truth.to_numpy() - 1)})
+
+
 def _errors(method: str, origin: int, year: int, forecast: pd.Series, truth: pd.Series) -> pd.DataFrame:
     ok = truth > 0
     return pd.DataFrame({"method": method, "origin": origin, "horizon": year - origin,
@@ -82,10 +114,13 @@ def main() -> None:
     parser.add_argument("--data", default="texas")
     parser.add_argument("--origins", default="2017:2021")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--evidence", action="store_true",
+                        help="also backtest the evidence-chosen default (slow on large panels)")
     args = parser.parse_args()
     _variants()
     first, last = map(int, args.origins.split(":"))
     table = evaluate(args.data, range(first, last + 1))
+    table = with_composite_and_evidence(table, args.data, range(first, last + 1), args.evidence)
     missing = table["forecast"].isna().groupby(table["method"]).sum()
     mape = table.pivot_table(index="method", columns="horizon", values="ape", aggfunc="mean")
     mape["mean"] = mape.mean(axis=1)
