@@ -9,6 +9,7 @@ year, default units, notes). All problems are collected before anything is raise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,9 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     try:
         system = from_declaration(meta.get("system"))
     except SchoolSystemError as exc:
-        problems.append(Problem("dataset.yaml", str(exc).split(": ", 1)[-1], column="system"))
+        found = re.match(r".*?, key (\S+): (.*)", str(exc), flags=re.S)
+        key, reason = (found.group(1), found.group(2)) if found else ("system", str(exc))
+        problems.append(Problem("dataset.yaml", reason, column=key))
         system = DEFAULT
     specs = table_specs(system)
 

@@ -477,6 +477,29 @@ _meta_fault("base_year_float", lambda f, r: _yaml_replace(f, "base_year: 2020", 
 _meta_fault("units_unknown", lambda f, r: _yaml_replace(f, "units: persons", "units: thousands"), ["units"])
 _meta_fault("system_bogus", lambda f, r: _yaml_replace(f, "units: persons", "units: persons\nsystem: china_9_9_9"),
             ["system"])
+_meta_fault("system_kindergarten_years", lambda f, r: _yaml_replace(
+    f, "units: persons", "units: persons\nsystem: {preset: china_6_3_3, kindergarten_years: 7}"),
+    ["system.kindergarten_years"])
+_meta_fault("system_level_without_age", lambda f, r: _yaml_replace(
+    f, "units: persons", "units: persons\nsystem: {levels: [{level: primary, grades: [1, 2]}]}"),
+    ["system.levels[0].entry_age"])
+
+
+@family("feeder_share_out_of_range", "structure")
+def _feeder_share(folder, rng, work):
+    share = rng.choice(["1.5", "-0.2"])
+    (folder / "feeders.csv").write_text(f"school,feeder_school,share\nnorth,south,{share}\n", encoding="utf-8")
+    return Case("feeder_share_out_of_range", "structure", "error", ["validate", str(folder)],
+                ["feeders.csv", "row 2", "share"])
+
+
+@family("negative_classes", "structure")
+def _negative_classes(folder, rng, work):
+    (folder / "classes.csv").write_text("area,year,level,grade,classes\nnorth,2020,primary,,-3\n", encoding="utf-8")
+    return Case("negative_classes", "structure", "error", ["validate", str(folder)],
+                ["classes.csv", "row 2", "classes"])
+
+
 _meta_fault("yaml_top_list", lambda f, r: _yaml(f, "- name: fuzzbase\n- base_year: 2020\n"), ["mapping"])
 _meta_fault("yaml_unknown_key", lambda f, r: _yaml_replace(f, "units: persons", "units: persons\nbase_yaer: 2020"),
             ["base_yaer", "base_year"], "warning")
