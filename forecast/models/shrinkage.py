@@ -36,34 +36,37 @@ def shrink_log(history: np.ndarray, central: np.ndarray, mask: np.ndarray,
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN and one-value slices
         noise = np.nanvar(logs, axis=-1, ddof=1) / np.maximum(used, 1)
         cells = mask & np.isfinite(own)
-        values = np.where(cells, own, np.nan)
-        counts = cells.sum(axis=0)
-        common = np.nanmedian(values, axis=0)
-        spread = np.nanvar(values, axis=0, ddof=1)
         typical_noise = np.nanmean(np.where(cells, noise, np.nan), axis=0)
-    tau2 = np.maximum(spread - np.nan_to_num(typical_noise), 0.1 * np.nan_to_num(spread))
     # an area with a single observation has no variance of its own: give it the typical noise x 2
     noise = np.where(np.isfinite(noise), noise, 2 * typical_noise[None, :])
-    with np.errstate(invalid="ignore", divide="ignore"):  # no spread at all: nothing to shrink
-        weight = tau2[None, :] / (tau2[None, :] + noise)
-    weight = np.where(cells & (counts >= MIN_AREAS)[None, :] & np.isfinite(weight), weight, 1.0)
-    shrunk = weight * np.nan_to_num(own) + (1 - weight) * np.nan_to_num(common)[None, :]
+    shrunk, weight = _toward_common(own, noise, cells, typical_noise)
     return np.where(weight < 1.0, np.exp(shrunk), central), weight
 
 
 def shrink_level(values: np.ndarray, noise: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The same shrinkage for a quantity already on its natural scale (e.g. a yearly log
     trend): ``values`` [area, slot] with their noise variances, toward each slot's median."""
+    cells = mask & np.isfinite(values) & np.isfinite(noise)
+    shrunk, _ = _toward_common(values, noise, cells)
+    return np.where(cells, shrunk, values)
+
+
+def _toward_common(values: np.ndarray, noise: np.ndarray, cells: np.ndarray,
+                   typical_noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """w x value + (1 - w) x the slot's median over ``cells``, w = tau^2 / (tau^2 + noise);
+    w = 1 outside ``cells`` and where fewer than MIN_AREAS areas give a value. The mean noise
+    (``typical_noise``) is taken over ``cells`` unless given."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        cells = mask & np.isfinite(values) & np.isfinite(noise)
         data = np.where(cells, values, np.nan)
         counts = cells.sum(axis=0)
         common = np.nanmedian(data, axis=0)
         spread = np.nanvar(data, axis=0, ddof=1)
-        typical_noise = np.nanmean(np.where(cells, noise, np.nan), axis=0)
+        if typical_noise is None:
+            typical_noise = np.nanmean(np.where(cells, noise, np.nan), axis=0)
     tau2 = np.maximum(spread - np.nan_to_num(typical_noise), 0.1 * np.nan_to_num(spread))
     with np.errstate(invalid="ignore", divide="ignore"):  # no spread at all: nothing to shrink
         weight = tau2[None, :] / (tau2[None, :] + noise)
     weight = np.where(cells & (counts >= MIN_AREAS)[None, :] & np.isfinite(weight), weight, 1.0)
-    return np.where(cells, weight * values + (1 - weight) * np.nan_to_num(common)[None, :], values)
+    shrunk = weight * np.nan_to_num(values) + (1 - weight) * np.nan_to_num(common)[None, :]
+    return shrunk, weight
