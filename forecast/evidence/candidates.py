@@ -138,9 +138,11 @@ class PanelBaseline:
 
         key = ["area", "level"]
         if self.kind == "last":  # needs no births (and no cohort ages)
+            # the base year's value: a level with no pupils then is not taught (as in the
+            # cohort flow), not held at some older year's value
             totals = dataset.level_totals()
-            totals = totals[(totals["year"] <= dataset.base_year) & (totals["students"] > 0)]
-            last = totals.sort_values("year").groupby(key)["students"].last().rename("mean").reset_index()
+            totals = totals[(totals["year"] == dataset.base_year) & (totals["students"] > 0)]
+            last = totals.groupby(key)["students"].last().rename("mean").reset_index()
             years = pd.DataFrame({"year": range(dataset.base_year + 1, until + 1)})
             frame = last.merge(years, how="cross").assign(model="last", p10=float("nan"), p90=float("nan"))
             return Forecast(frame[FORECAST_COLUMNS])

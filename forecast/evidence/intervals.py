@@ -2,11 +2,17 @@
 
 The error of a forecast is ``e = log(actual / forecast)``. For each level x horizon (x area
 size class where the panel has at least ``AREAS_PER_CLASS`` areas per class) the 80 %
-interval is ``forecast x exp(q_lo) .. forecast x exp(q_hi)`` with ``q_lo``, ``q_hi`` the
-split-conformal ranks of the sorted errors: ``floor((n+1) 0.1)`` and ``ceil((n+1) 0.9)``,
-clipped to the smallest and largest error. So no interval is narrower than the errors the
-backtest saw (with ten errors or fewer it spans all of them), and ``q_lo <= 0 <= q_hi``: the
-interval always holds the forecast itself (a few errors of one sign do not shift it).
+interval is ``forecast x exp(-q) .. forecast x exp(q)`` with ``q`` the split-conformal
+quantile of the absolute errors ``|e|``: the ``ceil((n+1) 0.8)``-th smallest, clipped to the
+largest (Vovk et al.; Angelopoulos & Bates, "A gentle introduction to conformal prediction",
+2021). So no interval is narrower than the errors the backtest saw (with four errors it
+spans the largest of them), and the interval always holds the forecast itself.
+
+Why absolute, not the 10th and 90th percentiles of the signed errors: enrolment errors drift
+in sign when a trend turns (China's senior schools grew for a decade after years of
+decline), and a band fitted to last decade's signs missed the next decade's outcomes
+(pooled coverage 62 % on the China backtest against 87 % for the absolute errors, with
+every level at 78 % or more; Texas districts 83 % either way).
 
 The band never narrows with the horizon (each is at least the one before). A level x
 horizon with fewer than ``MIN_ERRORS`` errors uses the level's errors of every
@@ -30,12 +36,12 @@ INTERVAL_COLUMNS = ["level", "horizon", "size_class", "q_lo", "q_hi", "n", "basi
 
 
 def conformal(errors: np.ndarray) -> tuple[float, float]:
-    """(q_lo, q_hi) of the 80 % split-conformal interval, widened to include 0."""
-    e = np.sort(errors[np.isfinite(errors)])
+    """(q_lo, q_hi) = (-q, q): the 80 % split-conformal interval of the log errors, ``q`` the
+    ``ceil((n+1) 0.8)``-th smallest absolute error (the largest when n < 4)."""
+    e = np.sort(np.abs(errors[np.isfinite(errors)]))
     n = len(e)
-    lo = e[max(math.floor((n + 1) * 0.1), 1) - 1]
-    hi = e[min(math.ceil((n + 1) * 0.9), n) - 1]
-    return min(float(lo), 0.0), max(float(hi), 0.0)
+    q = float(e[min(math.ceil((n + 1) * 0.8), n) - 1])
+    return -q, q
 
 
 def size_edges(sizes: pd.DataFrame) -> dict[str, list[float]]:

@@ -36,18 +36,21 @@ class EvidenceBacktest:
     """Candidate forecasts (with the nested combinations), the chosen ones with honest
     intervals (model ``evidence``), and what was left out."""
 
-    candidates: pd.DataFrame  # CAND_COLUMNS
+    candidates: pd.DataFrame  # CAND_COLUMNS (warm-up origins included: they are evidence)
     chosen: pd.DataFrame  # CAND_COLUMNS minus model, plus choice, score, size, size_class, p10, p90
     origins: list[int]
     horizon: int
     names: list[str]
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warmup: list[int] = field(default_factory=list)
 
     def as_backtest(self) -> Backtest:
         """Rows in the layout of ``forecast.evidence.backtest`` (candidates without
-        intervals, ``evidence`` with its honest interval) for ``accuracy``."""
-        cand = self.candidates[self.candidates["actual"].notna()].assign(p10=np.nan, p90=np.nan)
+        intervals, ``evidence`` with its honest interval) for ``accuracy``: the asked
+        origins only, so every model is scored on the same forecasts."""
+        cand = self.candidates[self.candidates["actual"].notna() & self.candidates["origin"].isin(self.origins)]
+        cand = cand.assign(p10=np.nan, p90=np.nan)
         chosen = self.chosen[self.chosen["actual"].notna()].assign(model="evidence")
         rows = pd.concat([cand, chosen[CAND_COLUMNS + ["p10", "p90"]]], ignore_index=True)
         rows = rows.assign(error=rows["forecast"] - rows["actual"])
@@ -76,33 +79,57 @@ def with_size_class(frame: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame
     return frame, edges
 
 
+def warmup_origins(dataset: Dataset, origins: list[int], count: int) -> list[int]:
+    """Up to ``count`` origins before the first asked one, each leaving at least two years of
+    data known (a year-on-year change): their forecasts are evidence only, so that the
+    choice at the first asked origin already rests on errors known then."""
+    years = sorted(dataset.level_totals()["year"].unique())
+    if not origins or len(years) < 3:
+        return []
+    return [o for o in range(origins[0] - count, origins[0]) if o >= years[1]]
+
+
 def backtest_candidates(dataset: Dataset, origins: list[int], horizon: int,
                         settings: ModelSettings | None = None, seed: int = 1,
-                        progress: Callable[[int], None] | None = None) -> EvidenceBacktest:
+                        progress: Callable[[int], None] | None = None,
+                        warmup: int | None = None) -> EvidenceBacktest:
     """Fit every candidate at every origin on the data known then, form the combinations,
-    run the nested choice and the nested intervals."""
+    run the nested choice and the nested intervals. ``warmup`` earlier origins (default:
+    ``horizon``) are fitted as evidence only: the record covers ``origins``."""
     names, notes = candidate_names(dataset, settings)
+    early = warmup_origins(dataset, list(origins), horizon if warmup is None else warmup)
     actual = dataset.level_totals()[["area", "level", "year", "students"]].rename(
         columns={"students": "actual"})
     # a level with no pupils that year has no percentage or log error: not evidence
     actual = actual[actual["actual"] > 0]
     frames, skipped = [], []
-    for origin in origins:
-        known = cut(dataset, origin)
+    for origin in early + list(origins):
+        try:
+            known = cut(dataset, origin)
+        except ValueError:
+            if origin in early:  # a warm-up origin the data cannot give: less evidence, no error
+                continue
+            raise
         frame, refused = forecast_all(names, known, origin + horizon, None, settings, seed)
         frames.append(frame.assign(origin=origin))
-        skipped += [f"origin {origin}: {m}" for m in refused]
-        if progress:
-            progress(origin)
+        if origin not in early:
+            skipped += [f"origin {origin}: {m}" for m in refused]
+            if progress:
+                progress(origin)
     cand = pd.concat(frames, ignore_index=True).rename(columns={"mean": "forecast"})
     cand = cand.merge(actual, on=["area", "level", "year"], how="left")
     cand["horizon"] = cand["year"] - cand["origin"]
     cand = cand[CAND_COLUMNS]
     cand = pd.concat([cand, static_combinations(cand)[CAND_COLUMNS]], ignore_index=True)
-    cand, chosen = nested(cand, origins)
+    every = early + list(origins)
+    cand, chosen = nested(cand, every)
     chosen, _ = with_size_class(chosen, dataset)
-    chosen = with_disagreement(nested_intervals(chosen, origins, horizon))
-    return EvidenceBacktest(cand, chosen, list(origins), horizon, names, notes, skipped)
+    chosen = with_disagreement(nested_intervals(chosen, every, horizon))
+    chosen = chosen[chosen["origin"].isin(origins)].reset_index(drop=True)
+    if early:
+        notes.append(f"origins {early[0]}-{early[-1]} were fitted as evidence only (warm-up): the "
+                     f"choice and the interval at {origins[0]} rest on their errors")
+    return EvidenceBacktest(cand, chosen, list(origins), horizon, names, notes, skipped, early)
 
 
 def candidate_errors(cand: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:

@@ -46,3 +46,46 @@ def test_static_combinations_by_hand():
     out = static_combinations(cand).set_index("model")["forecast"]
     assert out["mean3"] == pytest.approx((100 + 130 + 110) / 3)
     assert out["trimmed_mean"] == pytest.approx((100 + 130 + 110) / 3)  # 90 and 200 trimmed
+
+
+def test_cohort_last_mean_is_the_mean_of_the_cohort_flow_and_the_last_value():
+    cand = pd.DataFrame([_rows("cohort", "a", 2015, 1, 100.0, np.nan), _rows("last_value", "a", 2015, 1, 130.0, np.nan)])
+    out = static_combinations(cand).set_index("model")["forecast"]
+    assert out["cohort_last_mean"] == pytest.approx(115.0)
+    assert "mean3" not in out  # no ratio mean: no mean of three
+
+
+def _paired(tuned_errors: dict[int, float], areas=("a", "b")) -> pd.DataFrame:
+    """cohort misses by 10 % everywhere; weighted_top3 by the given % per origin."""
+    rows = []
+    for origin, err in tuned_errors.items():
+        for area in areas:
+            rows.append(_rows("cohort", area, origin, 1, 110.0, 100.0))
+            rows.append(_rows("weighted_top3", area, origin, 1, 100.0 + err, 100.0))
+    return pd.DataFrame(rows)
+
+
+def test_tuned_candidates_are_admitted_only_when_significantly_better():
+    from forecast.evidence.choice import admitted
+
+    # better by 5-7 points at each of three origins: mean -5.67, sd 1.15, se 0.67 -> admitted
+    assert admitted(_paired({2010: 5.0, 2011: 3.0, 2012: 4.0})) == {("primary", 1)}
+    # only two origins of evidence: not enough to depart from the core three
+    assert admitted(_paired({2010: 5.0, 2011: 3.0})) == set()
+    # better on average (mean APE 8.67 < 10) but not consistently: -9, +9, -8 -> not admitted
+    assert admitted(_paired({2010: 1.0, 2011: 19.0, 2012: 2.0})) == set()
+
+
+def test_a_tuned_candidate_is_chosen_only_where_admitted():
+    rows = []
+    for origin in range(2010, 2016):
+        rows.append(_rows("cohort", "a", origin, 1, 110.0, 100.0))
+        rows.append(_rows("last_value", "a", origin, 1, 112.0, 100.0))
+        rows.append(_rows("trimmed_mean", "a", origin, 1, 108.0 if origin % 2 else 99.0, 100.0))
+    _, chosen = nested(pd.DataFrame(rows), list(range(2010, 2016)))
+    at = chosen.set_index("origin")["choice"]
+    # trimmed_mean's errors (1, 8, 1, 8 ...) beat the cohort flow's 10 at every origin, but by
+    # 2 or 9 points: at 2013 three origins (2010-2012) are known: -9, -2, -9 -> mean -6.7,
+    # se 2.3, so -6.7 + 1.645 x 2.3 < 0: admitted from 2013 on, the cohort flow before
+    assert (at[at.index < 2013] != "trimmed_mean").all()
+    assert (at[at.index >= 2013] == "trimmed_mean").all()

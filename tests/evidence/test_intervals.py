@@ -11,20 +11,23 @@ import pytest
 from forecast.evidence.intervals import apply, classify, conformal, error_quantiles, size_edges
 
 
-def test_conformal_spans_every_error_with_ten_or_fewer():
+def test_conformal_takes_the_rank_of_the_absolute_errors():
     errors = np.array([-0.05, -0.03, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08])
-    assert conformal(errors) == (-0.05, 0.08)
+    # ceil(11 x 0.8) = 9th smallest |e| of 0, .01, .01, .02, .03, .03, .04, .05, .06, .08
+    assert conformal(errors) == pytest.approx((-0.06, 0.06))
 
 
 def test_conformal_ranks_with_twenty_errors():
     errors = np.arange(1, 21) / 100 - 0.105  # -0.095 .. 0.095
     lo, hi = conformal(errors)
-    # floor(21 x 0.1) = 2nd smallest, ceil(21 x 0.9) = 19th smallest
-    assert lo == pytest.approx(np.sort(errors)[1]) and hi == pytest.approx(np.sort(errors)[18])
+    # ceil(21 x 0.8) = 17th smallest of the absolute errors
+    q = np.sort(np.abs(errors))[16]
+    assert (lo, hi) == pytest.approx((-q, q))
 
 
-def test_conformal_interval_always_holds_the_forecast():
-    assert conformal(np.array([0.02, 0.03, 0.05, 0.07])) == (0.0, 0.07)
+def test_conformal_with_four_errors_spans_the_largest_and_holds_the_forecast():
+    assert conformal(np.array([0.02, 0.03, 0.05, 0.07])) == pytest.approx((-0.07, 0.07))
+    assert conformal(np.array([0.0, 0.0, 0.0, 0.0])) == (0.0, 0.0)
 
 
 def test_thin_horizons_pool_as_random_walk_and_extrapolate_by_sqrt():
@@ -34,13 +37,13 @@ def test_thin_horizons_pool_as_random_walk_and_extrapolate_by_sqrt():
     errors = pd.DataFrame(rows, columns=["level", "horizon", "size_class", "e"])
     q = error_quantiles(errors, 5).set_index("horizon")
     assert (q.loc[1, "q_lo"], q.loc[1, "q_hi"]) == pytest.approx((-0.02, 0.02))
-    walk = np.array([-0.02, -0.01, 0.01, 0.02, -0.04 / math.sqrt(2), 0.05 / math.sqrt(2),
-                     -0.06 / math.sqrt(3), -0.03 / math.sqrt(3), 0.03 / math.sqrt(3), 0.09 / math.sqrt(3)])
-    # ten errors: the conformal ranks are the smallest and the largest
-    assert q.loc[2, "q_hi"] == pytest.approx(walk.max() * math.sqrt(2))
-    assert q.loc[2, "q_lo"] == pytest.approx(walk.min() * math.sqrt(2))
+    walk = np.abs([-0.02, -0.01, 0.01, 0.02, -0.04 / math.sqrt(2), 0.05 / math.sqrt(2),
+                   -0.06 / math.sqrt(3), -0.03 / math.sqrt(3), 0.03 / math.sqrt(3), 0.09 / math.sqrt(3)])
+    # ten errors: ceil(11 x 0.8) = the 9th smallest absolute error, scaled back by sqrt(2)
+    assert q.loc[2, "q_hi"] == pytest.approx(np.sort(walk)[8] * math.sqrt(2))
+    assert q.loc[2, "q_lo"] == pytest.approx(-np.sort(walk)[8] * math.sqrt(2))
     assert "random walk" in q.loc[2, "basis"]
-    assert (q.loc[3, "q_lo"], q.loc[3, "q_hi"]) == pytest.approx((-0.06, 0.09))
+    assert (q.loc[3, "q_lo"], q.loc[3, "q_hi"]) == pytest.approx((-0.09, 0.09))
     # 5 years ahead: beyond the widest measured horizon (3), widened by sqrt(5 / 3)
     assert q.loc[5, "q_hi"] == pytest.approx(0.09 * math.sqrt(5 / 3)) and "extrapolated" in q.loc[5, "basis"]
     # the band never narrows further ahead
