@@ -26,9 +26,10 @@ WORDS = {
         "none": "The P10-P90 intervals are model-based and were not backtested: they show the spread "
                 "the model assumes, not a tested 80 % range. Read P90 and P(shortfall) as indicative.",
         "level": "{pct} of outcomes for {level}", "sep": "; ",
-        "library": "The P10-P90 band is borrowed from the shipped error library ({source}): the 10th to "
-                   "90th percentile of the errors those backtests made at each horizon, so it held 80 % "
-                   "of their outcomes; this dataset's own history is too short to test it here.",
+        "library": "The P10-P90 band is borrowed from the shipped error library ({source}): plus or minus "
+                   "the 80th percentile of the absolute errors those backtests made at each horizon, so "
+                   "it held at least 80 % of their outcomes; this dataset's own history is too short to "
+                   "test it here.",
     },
     "zh": {
         "run": "回测中 P10-P90 区间（设计上应覆盖 80% 的实际值）实际覆盖了{cover}{borrowed}。",
@@ -38,8 +39,8 @@ WORDS = {
         "none": "P10-P90 区间仅依模型假设计算，未经回测检验：它反映模型假设的波动，并非经检验的 80% 区间。"
                 "P90 与缺口概率仅供参考。",
         "level": "{level} {pct}", "sep": "，",
-        "library": "P10-P90 区间借用随软件提供的误差库（{source}）：取这些回测在各预测年限上误差的第 10 至第 90 "
-                   "百分位，因此在这些回测中覆盖了 80% 的实际值；本数据集自身历史太短，无法在此检验。",
+        "library": "P10-P90 区间借用随软件提供的误差库（{source}）：取这些回测在各预测年限上绝对误差的第 80 "
+                   "百分位，上下对称，因此在这些回测中至少覆盖了 80% 的实际值；本数据集自身历史太短，无法在此检验。",
     },
 }
 
