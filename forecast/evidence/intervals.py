@@ -109,19 +109,25 @@ def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
     """The chosen forecasts (area, level, origin, year, horizon, size_class, forecast, actual,
     choice) with p10/p90 built at each origin from the errors known then: those of the chosen
     candidate itself where ``candidates`` (same layout, ``model``) has enough, else those of
-    the procedure's earlier choices; NaN where too few were known (the honest record)."""
+    the procedure's earlier choices; NaN where too few were known (the honest record).
+
+    The procedure passes the errors of the tuned candidates only: one is chosen only where
+    its errors were significantly smaller than the core candidates' (``forecast.evidence.choice``),
+    so its interval comes from its own errors, not from the procedure's before it was
+    admitted. A core choice keeps the procedure's errors: the core three switch from area to
+    area and origin to origin, and the procedure's errors are the honest spread of that."""
     chosen = chosen.assign(e=np.log(chosen["actual"] / chosen["forecast"]))
     out = []
     for origin in sorted(origins):
         known = chosen[(chosen["origin"] < origin) & (chosen["year"] <= origin) & chosen["e"].notna()]
         now = apply(chosen[chosen["origin"] == origin], error_quantiles(known, horizons))
         if candidates is not None:
-            now = _own_model_intervals(now, candidates, origin, horizons)
+            now = own_model_intervals(now, candidates, origin, horizons)
         out.append(now)
     return pd.concat(out, ignore_index=True) if out else chosen.assign(p10=np.nan, p90=np.nan)
 
 
-def _own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int, horizons: int) -> pd.DataFrame:
+def own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int, horizons: int) -> pd.DataFrame:
     """Replace the interval of each row by the one from its chosen candidate's own errors
     known at ``origin`` (where that candidate has enough at the level x horizon x class)."""
     known = candidates[(candidates["origin"] < origin) & (candidates["year"] <= origin)

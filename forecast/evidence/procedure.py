@@ -17,12 +17,13 @@ from forecast.config import BirthsScenario, ModelSettings
 from forecast.dataset import Dataset
 from forecast.evidence.backtest import COLUMNS, Backtest, cut
 from forecast.evidence.candidates import candidate_names, forecast_all
-from forecast.evidence.choice import nested, static_combinations
+from forecast.evidence.choice import TUNED, nested, static_combinations
 from forecast.evidence.intervals import (
     apply,
     classify,
     error_quantiles,
     nested_intervals,
+    own_model_intervals,
     size_edges,
 )
 
@@ -124,7 +125,8 @@ def backtest_candidates(dataset: Dataset, origins: list[int], horizon: int,
     every = early + list(origins)
     cand, chosen = nested(cand, every)
     chosen, _ = with_size_class(chosen, dataset)
-    chosen = with_disagreement(nested_intervals(chosen, every, horizon))
+    tuned = candidate_errors(cand[cand["model"].isin(TUNED)], dataset)
+    chosen = with_disagreement(nested_intervals(chosen, every, horizon, tuned))
     chosen = chosen[chosen["origin"].isin(origins)].reset_index(drop=True)
     if early:
         notes.append(f"origins {early[0]}-{early[-1]} were fitted as evidence only (warm-up): the "
@@ -183,11 +185,15 @@ def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
     notes: list[str] = []
     own = pd.DataFrame(columns=["level", "horizon", "size_class", "q_lo", "q_hi", "n", "basis"])
     source = f"own backtest of {dataset.name}"
+    result = apply(chosen, own)
     if test is not None and len(test.chosen):
         errors = test.chosen.assign(e=np.log(test.chosen["actual"] / test.chosen["forecast"]))
         own = error_quantiles(errors[errors["e"].notna()], horizons)
         source += f", origins {test.origins[0]}-{test.origins[-1]}"
-    result = with_disagreement(apply(chosen, own))
+        result = apply(chosen, own)
+        tuned = candidate_errors(test.candidates[test.candidates["model"].isin(TUNED)], dataset)
+        result = own_model_intervals(result, tuned, base + 1, horizons)
+    result = with_disagreement(result)
     missing = result["p10"].isna().to_numpy()
     borrowed = bool(missing.any()) and library is not None
     used = own.assign(source=source)

@@ -44,14 +44,15 @@ def test_stable_cohort_process_chooses_a_cohort_ratio_forecast(stable):
     assert _mape(stable.chosen) < 0.5 * _mape(last)
 
 
-def test_stable_cohort_process_intervals_hold_at_least_70_percent(stable):
-    """Honest (nested) coverage of the 80 % interval. It is conservative here (about 95 %):
-    the errors of the first origins, when the choice had no evidence yet and fell back to the
-    cohort flow, stay in the error pool (see docs/accuracy.md)."""
-    rows = stable.chosen[stable.chosen["actual"].notna() & stable.chosen["p10"].notna()]
+def test_stable_cohort_process_intervals_hold_70_to_90_percent(stable):
+    """Honest (nested) coverage of the 80 % interval: every forecast has one (the warm-up
+    origins give the first origins their errors), and 70-90 % of outcomes fall inside. The
+    tuned candidates chosen here take their intervals from their own errors (about 85 %);
+    the procedure's errors, which hold the era before they were admitted, gave 95 %."""
+    rows = stable.chosen[stable.chosen["actual"].notna()]
+    assert rows["p10"].notna().all() and len(rows) > 500
     inside = ((rows["p10"] <= rows["actual"]) & (rows["actual"] <= rows["p90"])).mean()
-    assert len(rows) > 500
-    assert 0.70 <= inside <= 0.97, inside
+    assert 0.70 <= inside <= 0.90, inside
 
 
 def write_regime_change(folder, n: int = 40, seed: int = 5):
