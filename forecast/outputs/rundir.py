@@ -2,10 +2,14 @@
 
 A run writes into a sibling temporary folder ``.OUT.tmp-PID`` and swaps it in at the end:
 ``OUT`` is renamed ``OUT.previous``, the temporary folder becomes ``OUT``, and only then is
-``OUT.previous`` removed. A run killed at any point leaves the previous complete run (as
-``OUT``, or as ``OUT.previous``, which the next run or reader puts back) and at most a stale
-temporary folder, which the next run into the same folder removes. A lock file ``.OUT.lock``
-(held with ``flock``, so a killed holder releases it) keeps two runs from interleaving.
+``OUT.previous`` removed. A lock file ``.OUT.lock`` (held with ``flock``, so a killed holder
+releases it) keeps two runs from interleaving.
+
+A run killed at any point, even by ``SIGKILL``, leaves the previous complete run and no
+temporary files: a small janitor process (``forecast.outputs.janitor``), started before the
+lock is taken and told ``done`` after the swap, removes the dead run's temporary folder and
+lock and puts ``OUT.previous`` back (within a second of the death). Should the janitor be
+unable to run, the next run into the folder, or a reader, does the same.
 
 Only folders that hold nothing but this package's outputs are replaced: a folder with other
 files (``--out .`` or ``--out ~/Documents``) is refused with the files named, since swapping
@@ -20,9 +24,14 @@ import fcntl
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from forecast.outputs import janitor
+from forecast.outputs.janitor import lock_path, previous_of, recover
 from forecast.outputs.manifest import finalise
 
 OWNED = frozenset({
@@ -38,12 +47,38 @@ class RunFolderError(Exception):
     """An output folder that cannot take a run; the message says why and what to do."""
 
 
-def _sibling(out: Path, suffix: str, hidden: bool = False) -> Path:
-    return out.parent / (f".{out.name}{suffix}" if hidden else f"{out.name}{suffix}")
+_sibling = janitor.sibling
+__all__ = ["RunFolderError", "lock", "previous_of", "recover", "run_folder", "update_run"]
+PAUSE_AT = "FORECAST_TEST_PAUSE_AT"  # test hook: ``write`` or ``swap`` (see ``_pause``)
 
 
-def previous_of(out: Path) -> Path:
-    return _sibling(out, ".previous")
+def _pause(point: str) -> None:
+    """Test hook: when ``FORECAST_TEST_PAUSE_AT`` names ``point``, touch the file
+    ``FORECAST_TEST_PAUSE_FILE`` and sleep, so a test can kill the run exactly there."""
+    if os.environ.get(PAUSE_AT) == point:
+        Path(os.environ["FORECAST_TEST_PAUSE_FILE"]).touch()
+        time.sleep(60)
+
+
+class _Janitor:
+    """The run's side of the janitor: start it, and tell it ``done`` at the end."""
+
+    def __init__(self, out: Path, tmp: Path) -> None:
+        try:
+            self.proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-I", "-S", janitor.__file__, str(out), str(tmp)],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True, close_fds=True)
+        except OSError:  # no janitor: the next run into the folder cleans up instead
+            self.proc = None
+
+    def done(self) -> None:
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self.proc.stdin.write(janitor.DONE)
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
 
 
 def _alive(pid: int) -> bool:
@@ -60,7 +95,7 @@ def _alive(pid: int) -> bool:
 def lock(out: Path) -> Iterator[None]:
     """Hold ``.OUT.lock`` for the duration; RunFolderError naming the holder's pid when
     another run holds it."""
-    path = _sibling(out, ".lock", hidden=True)
+    path = lock_path(out)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -86,20 +121,6 @@ def lock(out: Path) -> Iterator[None]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         os.close(fd)
-
-
-def recover(out: Path) -> None:
-    """Undo what a killed run left: put ``OUT.previous`` back when ``OUT`` is missing (killed
-    between the two renames), or remove it when the swap had finished. Call under the lock
-    (readers may call it too: both cases are idempotent)."""
-    previous = previous_of(out)
-    if not previous.is_dir():
-        return
-    if out.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.rename(previous, out)
 
 
 def _clean_stale(out: Path) -> None:
@@ -155,22 +176,27 @@ def run_folder(out: Path, keep: bool = False) -> Iterator[Path]:
     _writable_parent(out)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"--out {out}: is a file, not a folder; choose a folder")
-    with lock(out):
-        recover(out)
-        _clean_stale(out)
-        _check_target(out)
-        tmp = _sibling(out, f".tmp-{os.getpid()}", hidden=True)
-        try:
-            if keep and out.is_dir():
-                shutil.copytree(out, tmp, copy_function=shutil.copy2)
-            else:
-                tmp.mkdir()
-            yield tmp
-            finalise(tmp)
-            _swap(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    tmp = _sibling(out, f".tmp-{os.getpid()}", hidden=True)
+    keeper = _Janitor(out, tmp)
+    try:
+        with lock(out):
+            recover(out)
+            _clean_stale(out)
+            _check_target(out)
+            try:
+                if keep and out.is_dir():
+                    shutil.copytree(out, tmp, copy_function=shutil.copy2)
+                else:
+                    tmp.mkdir()
+                yield tmp
+                _pause("write")
+                finalise(tmp)
+                _swap(tmp, out)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+    finally:
+        keeper.done()
 
 
 def _swap(tmp: Path, out: Path) -> None:
@@ -179,6 +205,7 @@ def _swap(tmp: Path, out: Path) -> None:
         shutil.rmtree(previous)
     if out.exists():
         os.rename(out, previous)
+        _pause("swap")
     try:
         os.rename(tmp, out)
     except OSError as exc:

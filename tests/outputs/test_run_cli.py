@@ -31,32 +31,55 @@ def _complete(out: Path) -> dict:
     return meta
 
 
-def test_sigkill_at_any_point_leaves_the_previous_complete_run(toy_dataset, tmp_path):
+def _leftovers(tmp_path: Path, wait: float = 10.0) -> set[str]:
+    """Names beside ``out`` other than the run and the data, once the janitor has had up to
+    ``wait`` seconds to clean up after a killed run."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = {p.name for p in tmp_path.iterdir()} - {"out", "toy", "paused"}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def _kill_when(proc: subprocess.Popen, marker: Path, group: bool = False) -> None:
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before reaching the pause"
+    os.killpg(proc.pid, signal.SIGKILL) if group else proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_sigkill_at_any_point_leaves_the_previous_complete_run_and_no_temporary_files(toy_dataset, tmp_path):
     out = tmp_path / "out"
     assert subprocess.run(FORECAST + _run_args(toy_dataset, out, 1), capture_output=True).returncode == 0
     before = _complete(out)
     outcomes = []
-    for delay in (0.2, 1.0, 2.0, 3.0, 4.5):
+    marker = tmp_path / "paused"
+    # killed after a delay (loading, projecting or writing), then exactly while the files
+    # are written, exactly between the two renames, and with its whole process group
+    points = [(delay, None, False) for delay in (0.2, 1.0, 2.0, 3.0)]
+    points += [(None, "write", False), (None, "swap", False), (None, "write", True)]
+    for delay, pause, group in points:
+        marker.unlink(missing_ok=True)
+        env = {**os.environ, "FORECAST_TEST_PAUSE_AT": pause or "", "FORECAST_TEST_PAUSE_FILE": str(marker)}
         proc = subprocess.Popen(FORECAST + _run_args(toy_dataset, out, 2), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if not out.exists():  # killed between the renames: the next run or reader puts it back
-            assert (tmp_path / "out.previous").is_dir()
-            from forecast.outputs.rundir import recover
-
-            recover(out)
-        after = _complete(out)
+                                stderr=subprocess.DEVNULL, env=env, start_new_session=group)
+        if pause:
+            _kill_when(proc, marker, group)
+        else:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert _leftovers(tmp_path) == set(), (delay, pause)  # no temp folder, lock or previous
+        after = _complete(out)  # the previous run, whole (or the new one if it had finished)
         outcomes.append("previous" if after["run_id"] == before["run_id"] else "new")
         if after["run_id"] == before["run_id"]:
             assert after["files"] == before["files"]
-        # anything else left is a stale temporary folder or lock, removed by the next run
-        leftovers = {p.name for p in tmp_path.iterdir()} - {"out", "toy"}
-        assert all(n.startswith((".out.tmp-", ".out.lock", "out.previous")) for n in leftovers), leftovers
-    assert "previous" in outcomes  # at least one kill landed before the swap
+    assert outcomes[-3:] == ["previous"] * 3  # the paused kills landed before the swap
     assert subprocess.run(FORECAST + _run_args(toy_dataset, out, 1), capture_output=True).returncode == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"out", "toy"}  # stale temps cleaned
+    assert _leftovers(tmp_path, wait=0) == set()
     assert _complete(out)["files"] == before["files"]
 
 
