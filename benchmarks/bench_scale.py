@@ -11,8 +11,11 @@ Prints, in one run (figures only; nothing is asserted):
    draw, parents included), writes and reads every value once (a float32 copy) and sorts each
    cell's draws (the least work exact quantiles need), chunk by chunk on 2 threads;
 2. the end-to-end ``forecast run --data`` time split by stage (load+validate, fit, project,
-   shortfall, export records, write) and its peak resident memory, at each size, each in a
-   fresh process (synthetic datasets from benchmarks/synthetic.py in a temp dir);
+   evidence, shortfall, classes, export records, write) and its peak resident memory, at each
+   size, each in a fresh process (synthetic datasets from benchmarks/synthetic.py in a temp
+   dir), and end to end over fit+project (the evidence step, which fits and projects the
+   candidates, counts as fit+project: the rest is load, validation, shortfall, classes, export
+   and writing);
 3. with ``--dask``: fit+project on the local engine against a Dask LocalCluster (2 worker
    processes) on the same data, and whether the projections are byte-identical.
 """
@@ -71,7 +74,10 @@ def fit_project(folder: Path, draws: int, engine=None):
     return time.perf_counter() - start, frame
 
 
-def stages_child(folder: Path, out: Path, draws: int, stream: bool = False) -> None:
+OVERHEAD = ("load+validate", "shortfall", "classes", "export records", "write")
+
+
+def stages_child(folder: Path, out: Path, draws: int, stream: bool = False, method: str | None = None) -> None:
     """One CLI-equivalent run with a timer on each stage; prints JSON (run in a fresh process)."""
     from forecast import export, pipeline, projection, shortfall
     from forecast.cli import _load
@@ -89,14 +95,19 @@ def stages_child(folder: Path, out: Path, draws: int, stream: bool = False) -> N
                 timings[label] = timings.get(label, 0.0) + time.perf_counter() - start
         setattr(owner, name, wrapper)
 
+    from forecast.evidence import step
+
     timed(pipeline, "load_dataset", "load+validate")
     timed(projection.CohortFlow, "fit", "fit")
     timed(projection.FittedCohortFlow, "project", "project")
-    timed(pipeline, "compare", "shortfall")
+    timed(step, "prepare", "evidence")  # the candidates' backtest: fitting and projecting too
+    timed(step, "apply", "evidence")
+    timed(pipeline, "shortfall_table", "shortfall")
+    timed(pipeline, "classes_table", "classes")
     timed(export, "records", "export records")
     start = time.perf_counter()
     config = _load(None, str(folder))
-    result = pipeline.run(config, draws=draws, stream=stream)
+    result = pipeline.run(config, draws=draws, stream=stream, method=method)
     mid = time.perf_counter()
     pipeline.write_outputs(result, out, config)
     if result.spool is not None:
@@ -136,9 +147,10 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true")
     parser.add_argument("--stream", action="store_true", help="end-to-end runs with --stream")
     parser.add_argument("--child", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--method", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        stages_child(Path(args.child[0]), Path(args.child[1]), args.draws, args.stream)
+        stages_child(Path(args.child[0]), Path(args.child[1]), args.draws, args.stream, args.method)
         return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -162,19 +174,25 @@ def main() -> None:
                   f"start-up) {dask_s:.2f} s; ratio {dask_s / local_s:.2f}; identical: {same}\n")
         for size in [int(s) for s in args.sizes.split(",") if s]:
             data = write(tmp / f"syn{size}", size)
-            done = subprocess.run([sys.executable, __file__, "--child", str(data), str(tmp / f"out{size}"),
-                                   "--draws", str(args.draws)] + (["--stream"] if args.stream else []),
-                                  capture_output=True, text=True)
-            if done.returncode:
-                print(f"{size} areas: failed\n{done.stderr[-2000:]}")
-                continue
-            stages = json.loads(done.stdout.strip().splitlines()[-1])
-            cli, gib = cli_seconds(data, tmp / f"cli{size}", args.draws, args.stream)
-            fp = stages["fit"] + stages["project"]
-            parts = ", ".join(f"{k} {v:.1f} s" for k, v in stages.items() if k not in ("peak RSS GiB",))
-            print(f"{size:,} areas: {parts}; peak RSS {stages['peak RSS GiB']:.2f} GiB")
-            print(f"  CLI `forecast run --data` {cli:.1f} s, peak RSS {gib:.2f} GiB; "
-                  f"end to end / (fit+project) = {stages['total (run + write)'] / fp:.2f}")
+            for method in ("evidence", "cohort"):
+                done = subprocess.run([sys.executable, __file__, "--child", str(data), str(tmp / f"out{size}"),
+                                       "--draws", str(args.draws), "--method", method]
+                                      + (["--stream"] if args.stream else []), capture_output=True, text=True)
+                if done.returncode:
+                    print(f"{size} areas ({method}): failed\n{done.stderr[-2000:]}")
+                    continue
+                stages = json.loads(done.stdout.strip().splitlines()[-1])
+                total = stages["total (run + write)"]
+                overhead = sum(stages.get(k, 0.0) for k in OVERHEAD)
+                parts = ", ".join(f"{k} {v:.1f} s" for k, v in stages.items() if k not in ("peak RSS GiB",))
+                print(f"{size:,} areas, model {method}: {parts}; peak RSS {stages['peak RSS GiB']:.2f} GiB")
+                # fit+project = everything but the overhead stages (the nested timers of the
+                # evidence step's own fits would otherwise count twice)
+                print(f"  load+validate+shortfall+classes+export+write {overhead:.1f} s; fit+project "
+                      f"{total - overhead:.1f} s; end to end / (fit+project) = {total / (total - overhead):.2f}")
+            if size <= 30000:
+                cli, gib = cli_seconds(data, tmp / f"cli{size}", args.draws, args.stream)
+                print(f"  CLI `forecast run --data` (default) {cli:.1f} s, peak RSS {gib:.2f} GiB")
 
 
 if __name__ == "__main__":

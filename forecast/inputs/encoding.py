@@ -14,7 +14,9 @@ import stat
 import unicodedata
 from pathlib import Path
 
-MAX_BYTES = 512 * 1024 * 1024  # a larger "CSV" is a mistake, not a dataset
+# A province of 100,000 schools by grade over ten years is 18 million rows, 1.2 GB of CSV;
+# a file beyond this is a mistake (a dump, a video renamed .csv), not a table of schools
+MAX_BYTES = 4 * 1024**3
 
 
 class InputFileError(ValueError):
@@ -44,7 +46,8 @@ def read_bytes(path: Path) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise InputFileError(f"{path}: is not a regular file (a pipe or device); save the data as a file")
     if info.st_size > MAX_BYTES:
-        raise InputFileError(f"{path}: {info.st_size:,} bytes is too large for a table of this package")
+        raise InputFileError(f"{path}: {info.st_size:,} bytes is too large for a table of this package "
+                             f"(at most {MAX_BYTES:,}); split the dataset into smaller regions")
     try:
         return path.read_bytes()
     except OSError as exc:
