@@ -19,7 +19,7 @@ import pandas as pd
 from forecast import __version__
 from forecast.capacity import Capacity
 from forecast.dataset import Dataset, areas_below
-from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
+from forecast.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from forecast.standards import Standards
 
 SCHEMA_VERSION = "1.0.0"
@@ -162,7 +162,7 @@ def write(doc: dict, out: Path, fmt: str = "json") -> Path:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "json":
         path = out / "scheduler.json"
-        atomic_write_text(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        atomic_write_json(path, doc)
         return path
     table = flat(doc)
     if fmt == "csv":

@@ -6,6 +6,7 @@ it 0600), so outputs follow the user's umask and colleagues on a shared drive ca
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -33,5 +34,17 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
-    inputs always give byte-identical files."""
-    atomic_write_text(path, frame.round(decimals).to_csv(index=False, lineterminator="\n"))
+    inputs always give byte-identical files. Written to the file in chunks (never the whole
+    text in memory: a province's shortfall table is gigabytes of text)."""
+    atomic_write_with(path, lambda tmp: frame.round(decimals).to_csv(
+        tmp, index=False, lineterminator="\n", encoding="utf-8"))
+
+
+def atomic_write_json(path: Path, value: object) -> None:
+    """``value`` as indented UTF-8 JSON (and a final newline), streamed to the file piece by
+    piece rather than built as one string first."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            json.dump(value, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+    atomic_write_with(path, write)

@@ -134,6 +134,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                 fitted.implied_migration = pd.DataFrame()
             if progress:
                 progress(name)
+        del fitted  # its per-area arrays are not needed past the projection (memory at scale)
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     classes = spool.classes() if spool is not None else None
     shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \

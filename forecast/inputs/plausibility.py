@@ -32,9 +32,17 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
     keys = [k for k in SERIES_KEYS.get(table, ()) if k in frame.columns]
     if not keys or column not in frame.columns or "year" not in frame.columns or len(frame) < 2:
         return []
-    data = frame[keys + ["year", column]].copy()
+    # the series keys as integer codes in the keys' sorted order (the warnings come out in
+    # the same order as before), so millions of rows are sorted and compared as numbers
+    data = pd.DataFrame({k: pd.factorize(frame[k], sort=True, use_na_sentinel=False)[0] for k in keys})
+    data["year"] = frame["year"].to_numpy()
+    data[column] = frame[column].to_numpy()
     data["_row"] = np.arange(len(frame))
-    data["_unit"] = raw_units.to_numpy() if raw_units is not None else ""
+    if raw_units is not None:  # units as codes too (an object array of 18M strings is a GB)
+        unit_codes, unit_names = pd.factorize(raw_units, use_na_sentinel=False)
+    else:
+        unit_codes, unit_names = np.zeros(len(frame), dtype=np.int64), np.array([""], dtype=object)
+    data["_unit"] = unit_codes
     data = data.sort_values(keys + ["year"], kind="stable")
     same = (data[keys].shift() == data[keys]).all(axis=1).to_numpy()
     prev = data[column].shift().to_numpy(dtype=float)
@@ -51,8 +59,9 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
         reason = (f"{column} {value[i]:,.0f} in {int(rec['year'])} is {ratio[i]:,.1f}x the "
                   f"{int(prev_year[i])} value ({prev[i]:,.0f})")
         if rec["_unit"] != prev_unit[i]:
-            reason += (f"; this row's unit '{rec['_unit'] or 'default'}' differs from the previous "
-                       f"year's '{prev_unit[i] or 'default'}': probably a unit mismatch")
+            now, before = unit_names[int(rec["_unit"])], unit_names[int(prev_unit[i])]
+            reason += (f"; this row's unit '{now or 'default'}' differs from the previous "
+                       f"year's '{before or 'default'}': probably a unit mismatch")
         else:
             reason += f" (beyond the plausibility factor {JUMP_FACTOR:g}); check the value and unit"
         problems.append(Problem(f"{table}.csv", reason, _row(rec["_row"]), column, "warning"))
