@@ -34,37 +34,41 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
         return []
     # the series keys as integer codes in the keys' sorted order (the warnings come out in
     # the same order as before), so millions of rows are sorted and compared as numbers
-    data = pd.DataFrame({k: pd.factorize(frame[k], sort=True, use_na_sentinel=False)[0] for k in keys})
-    data["year"] = frame["year"].to_numpy()
-    data[column] = frame[column].to_numpy()
-    data["_row"] = np.arange(len(frame))
-    if raw_units is not None:  # units as codes too (an object array of 18M strings is a GB)
-        unit_codes, unit_names = pd.factorize(raw_units, use_na_sentinel=False)
-    else:
-        unit_codes, unit_names = np.zeros(len(frame), dtype=np.int64), np.array([""], dtype=object)
-    data["_unit"] = unit_codes
-    data = data.sort_values(keys + ["year"], kind="stable")
-    same = (data[keys].shift() == data[keys]).all(axis=1).to_numpy()
-    prev = data[column].shift().to_numpy(dtype=float)
-    value = data[column].to_numpy(dtype=float)
+    codes = [pd.factorize(frame[k], sort=True, use_na_sentinel=False)[0] for k in keys]
+    years = frame["year"].to_numpy(dtype=float)
+    order = np.lexsort([years] + codes[::-1])  # by keys, then year; stable
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = True
+    for code in codes:
+        ordered = code[order]
+        same[1:] &= ordered[1:] == ordered[:-1]
+    del codes
+    value = frame[column].to_numpy(dtype=float)[order]
+    prev = np.empty_like(value)
+    prev[0], prev[1:] = np.nan, value[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = value / prev
     flagged = same & (prev > 0) & (value > 0) & (np.fmax(prev, value) >= MIN_COUNT) \
         & ((ratio > JUMP_FACTOR) | (ratio < 1 / JUMP_FACTOR))
     problems = []
-    prev_unit = data["_unit"].shift().to_numpy()
-    prev_year = data["year"].shift().to_numpy()
+    if not flagged.any():
+        return problems
+    if raw_units is not None:  # units as codes too (an object array of 18M strings is a GB)
+        unit_codes, unit_names = pd.factorize(raw_units, use_na_sentinel=False)
+        unit_codes = unit_codes[order]
+    else:
+        unit_codes, unit_names = np.zeros(len(order), dtype=np.int64), np.array([""], dtype=object)
+    years = years[order]
     for i in np.flatnonzero(flagged):
-        rec = data.iloc[i]
-        reason = (f"{column} {value[i]:,.0f} in {int(rec['year'])} is {ratio[i]:,.1f}x the "
-                  f"{int(prev_year[i])} value ({prev[i]:,.0f})")
-        if rec["_unit"] != prev_unit[i]:
-            now, before = unit_names[int(rec["_unit"])], unit_names[int(prev_unit[i])]
+        reason = (f"{column} {value[i]:,.0f} in {int(years[i])} is {ratio[i]:,.1f}x the "
+                  f"{int(years[i - 1])} value ({prev[i]:,.0f})")
+        if unit_codes[i] != unit_codes[i - 1]:
+            now, before = unit_names[unit_codes[i]], unit_names[unit_codes[i - 1]]
             reason += (f"; this row's unit '{now or 'default'}' differs from the previous "
                        f"year's '{before or 'default'}': probably a unit mismatch")
         else:
             reason += f" (beyond the plausibility factor {JUMP_FACTOR:g}); check the value and unit"
-        problems.append(Problem(f"{table}.csv", reason, _row(rec["_row"]), column, "warning"))
+        problems.append(Problem(f"{table}.csv", reason, _row(order[i]), column, "warning"))
     return problems
 
 
