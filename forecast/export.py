@@ -33,7 +33,10 @@ def fingerprint(text: str, folder: Path | None = None) -> str:
     digest = hashlib.sha256(text.encode() + __version__.encode())
     for path in sorted(Path(folder).glob("*")) if folder else []:
         if path.is_file() and path.suffix in (".csv", ".yaml", ".yml"):
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(path.name.encode())
+            with path.open("rb") as handle:  # in blocks: a province's file is gigabytes
+                for block in iter(lambda h=handle: h.read(1 << 22), b""):
+                    digest.update(block)
     return digest.hexdigest()[:12]
 
 
