@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast.memory import give_back
 from forecast.system import DEFAULT, SchoolSystem, SchoolSystemError, from_declaration
 from forecast.validation import (
     TABLES,
@@ -163,6 +164,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         file = folder / f"{name}.csv"
         if file.exists() or file.is_symlink():
             frame, found = read_table(file, specs[name], default_unit)
+            give_back()  # the reader's buffers, before the next table (forecast.memory)
             problems += found
             if frame.attrs.get("encoding"):
                 encodings[file.name] = frame.attrs["encoding"]
@@ -189,7 +191,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     if any(p.severity == "error" for p in problems):
         return None, problems
 
-    enrolment = _enrolment(tables.get("enrolment"))
+    enrolment = _enrolment(tables.pop("enrolment", None))  # the raw table is not kept
     births = tables.get("births")
     if births is None and "population" in tables:
         births = births_from_population(tables["population"])

@@ -88,7 +88,7 @@ def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
         lead = int(standards.lead_time_years.get(level, 3))
         name = names.get(area, "")
         out.append({
-            "area": area, "area_name": "" if pd.isna(name) else str(name), "level": level,
+            "rank": 0, "area": area, "area_name": "" if pd.isna(name) else str(name), "level": level,
             "scenario": r.scenario, "detail": "aggregate" if r.finer else "finest",
             "first_deficit_year": None if pd.isna(r.first_deficit_year) else int(r.first_deficit_year),
             "first_risk_year": int(r.first_risk_year),
@@ -107,11 +107,11 @@ def records(shortfall: pd.DataFrame, capacity: Capacity, standards: Standards,
             "planned_projects": list(planned.get((area, level), [])),
         })
     out.sort(key=lambda r: (r["scenario"], -r["priority"], r["need_year"], r["area"], r["level"]))
-    ranked, counter = [], {}
-    for record in out:
+    counter: dict[str, int] = {}
+    for record in out:  # ranked in place: a second list of dicts doubled the memory at scale
         counter[record["scenario"]] = counter.get(record["scenario"], 0) + 1
-        ranked.append({"rank": counter[record["scenario"]], **record})
-    return ranked
+        record["rank"] = counter[record["scenario"]]
+    return out
 
 
 def _descendants(dataset: Dataset) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from forecast.engine.spool import ProjectionSpool
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.evidence import step as evidence_step
 from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
+from forecast.memory import give_back
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
 from forecast.shortfall import class_size_check
@@ -79,6 +80,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     go to disk as it is projected (forecast.engine.spool); ``projections`` keeps the level
     totals, so memory is bounded by the chunk size."""
     dataset = load_dataset(config.dataset_path())
+    give_back()  # the reader's buffers (memory at scale: forecast.memory)
     problems = level_key_problems(config, dataset.system)
     if problems:
         raise ConfigError("\n".join(problems))
@@ -135,11 +137,13 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
             if progress:
                 progress(name)
         del fitted  # its per-area arrays are not needed past the projection (memory at scale)
+        give_back()
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     classes = spool.classes() if spool is not None else None
     shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \
         else pd.DataFrame()
     projections = projections[COLUMNS]
+    give_back()
     # classes.csv needs every grade row: from memory (before --no-grades drops them), never
     # from the level totals a streamed run keeps (it would silently count classes by level)
     class_table = classes_table(projections, dataset, standards) if frames and spool is None \

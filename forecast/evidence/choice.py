@@ -112,6 +112,18 @@ def lookup(cells: pd.DataFrame, area_mape: pd.Series, horizon_mape: pd.Series, l
     return np.where(n >= MIN_EVIDENCE, score, np.nan)
 
 
+def _beats(ape: pd.DataFrame, challenger: str, incumbent: str) -> bool:
+    """Whether ``challenger``'s APE is below ``incumbent``'s significantly in the rows ``ape``
+    (one level x horizon): the paired difference averaged per origin is below zero by more
+    than ``Z_ADMIT`` standard errors over at least ``MIN_ORIGINS`` origins."""
+    rows = ape[ape["model"].isin([challenger, incumbent])]
+    wide = rows.pivot_table(index=["area", "origin"], columns="model", values="ape").dropna()
+    if wide.shape[1] < 2:
+        return False
+    d = (wide[challenger] - wide[incumbent]).groupby(level="origin").mean()
+    return bool(len(d) >= MIN_ORIGINS and d.mean() + Z_ADMIT * d.std(ddof=1) / np.sqrt(len(d)) < 0)
+
+
 def admitted(known: pd.DataFrame) -> set[tuple[str, int]]:
     """The level x horizon pairs at which the best ``TUNED`` candidate beats the best ``CORE``
     one significantly in the errors ``known`` (see the module docstring)."""
@@ -125,13 +137,8 @@ def admitted(known: pd.DataFrame) -> set[tuple[str, int]]:
         core, tuned = part.reindex(list(CORE)).dropna(), part.reindex(list(TUNED)).dropna()
         if core.empty or tuned.empty or tuned.min() >= core.min():
             continue
-        rows = ape[(ape["level"] == level) & (ape["horizon"] == horizon)
-                   & ape["model"].isin([core.idxmin(), tuned.idxmin()])]
-        wide = rows.pivot_table(index=["area", "origin"], columns="model", values="ape").dropna()
-        if wide.shape[1] < 2:
-            continue
-        d = (wide[tuned.idxmin()] - wide[core.idxmin()]).groupby(level="origin").mean()
-        if len(d) >= MIN_ORIGINS and d.mean() + Z_ADMIT * d.std(ddof=1) / np.sqrt(len(d)) < 0:
+        cell = ape[(ape["level"] == level) & (ape["horizon"] == horizon)]
+        if _beats(cell, tuned.idxmin(), core.idxmin()):
             out.add((level, int(horizon)))
     return out
 
