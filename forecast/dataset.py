@@ -50,6 +50,10 @@ class Dataset:
     warnings: list[Problem] = field(default_factory=list)
     system: SchoolSystem = DEFAULT  # the grade system the dataset declares
     encodings: dict[str, str] = field(default_factory=dict)  # file name -> encoding read
+    # level_totals() of the enrolment frame it was computed from (a province's grade table is
+    # tens of millions of rows: capacity, shortfall and the summary each asked for it)
+    _totals: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, init=False, repr=False,
+                                                               compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """An optional table, or an empty frame with its required columns."""
@@ -63,31 +67,50 @@ class Dataset:
         return [a for a in self.areas["area"] if a not in parents]
 
     def level_totals(self) -> pd.DataFrame:
-        """One row per area x year x level: the stated total, else the sum of its grades."""
+        """One row per area x year x level: the stated total, else the sum of its grades.
+
+        Computed once per enrolment frame (callers must not modify the returned frame)."""
         enrol = self.enrolment
+        if self._totals is not None and self._totals[0] is enrol:
+            return self._totals[1]
         stated = enrol[enrol["grade"] == ""][["area", "year", "level", "students"]]
         summed = (enrol[enrol["grade"] != ""].groupby(["area", "year", "level"], as_index=False)
                   ["students"].sum())
         both = pd.concat([stated, summed]).drop_duplicates(["area", "year", "level"], keep="first")
-        return both.sort_values(["area", "level", "year"]).reset_index(drop=True)
+        totals = both.sort_values(["area", "level", "year"]).reset_index(drop=True)
+        self._totals = (enrol, totals)
+        return totals
+
+    def keep_level_totals_only(self) -> None:
+        """Replace the grade rows of ``enrolment`` by the level totals (grade ""): what a
+        streamed run needs once the model is fitted, a fraction of the memory at scale.
+        ``level_totals()`` is unchanged."""
+        totals = self.level_totals()
+        self.enrolment = totals.assign(grade="")[["area", "year", "level", "grade", "students"]]
+        self._totals = (self.enrolment, totals)
 
     def totals_in(self, year: int) -> pd.Series:
         """Observed level totals of one year by (area, level), parents included: an area
-        without figures of its own gets the sum of the areas below it that have them."""
+        without figures of its own gets the sum of its children's (their own figures, else
+        their children's, and so on), so no pupil is counted twice."""
         totals = self.level_totals()
-        totals = totals[totals["year"] == year]
-        own = totals.set_index(["area", "level"])["students"]
-        rows = []
-        for parent, below in areas_below(self.areas).items():
-            part = totals[totals["area"].isin(below)]
-            for level, cells in part.groupby("level"):
-                if (parent, level) not in own.index:
-                    rows.append(((parent, level), float(cells["students"].sum())))
-        summed = pd.Series(dict(rows), dtype=float)
-        if len(summed):
-            summed.index = pd.MultiIndex.from_tuples(summed.index, names=["area", "level"])
-            return pd.concat([own, summed])
-        return own
+        known = totals[totals["year"] == year].groupby(["area", "level"])["students"].sum()
+        parent = self.areas.drop_duplicates("area").set_index("area")["parent"]
+        depth = pd.Series(0, index=parent.index)
+        node = parent.copy()
+        for _ in range(len(parent)):  # the number of steps to the top, for every area at once
+            if not node.notna().any():
+                break
+            depth += node.notna().astype(int)
+            node = node.map(parent).where(node.notna())
+        for d in range(int(depth.max()) if len(depth) else 0, 0, -1):  # deepest first: children are final before parents
+            at = known[known.index.get_level_values("area").isin(depth.index[depth == d])]
+            if at.empty:
+                continue
+            up = at.groupby([at.index.get_level_values("area").map(parent), at.index.get_level_values("level")]).sum()
+            up.index.names = ["area", "level"]
+            known = pd.concat([known, up[~up.index.isin(known.index)]])
+        return known
 
     def has_grades(self, level: str) -> bool:
         """True when grade detail exists for at least two consecutive years (ratios estimable)."""

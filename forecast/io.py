@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+CSV_CHUNK_ROWS = 200_000  # rows rounded and written at a time
+
 
 def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
     """Let ``writer`` write a temporary file beside ``path``, then rename it into place."""
@@ -36,8 +38,12 @@ def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
     inputs always give byte-identical files. Written to the file in chunks (never the whole
     text in memory: a province's shortfall table is gigabytes of text)."""
-    atomic_write_with(path, lambda tmp: frame.round(decimals).to_csv(
-        tmp, index=False, lineterminator="\n", encoding="utf-8"))
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):  # a rounded copy per chunk only
+                frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals).to_csv(
+                    handle, index=False, header=start == 0, lineterminator="\n")
+    atomic_write_with(path, write)
 
 
 def atomic_write_json(path: Path, value: object) -> None:

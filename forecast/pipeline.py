@@ -118,6 +118,9 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     else:
         fitted = CohortFlow(config.model).fit(dataset)
         methods, refusals = fitted.entry_methods, fitted.refusals
+        if spool is not None:  # streamed: projecting and the rest read level totals only
+            dataset.keep_level_totals_only()  # (classes.csv, which needs grades, is not written)
+            give_back()
         notes += entry_notes(methods, refusals)
         for name in names:
             frame = fitted.project(until, config.scenarios[name], draws, seed,

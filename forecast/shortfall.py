@@ -177,7 +177,7 @@ def add_children_sums(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """
     from forecast.dataset import areas_below
 
-    out = frame.copy()
+    out = frame.copy(deep=False)  # whole columns are added or replaced below, never edited in place
     out["deficit_children_sum"] = np.nan
     out["deficit_children_sum_p90"] = np.nan
     if out.empty:

@@ -45,18 +45,18 @@ def observed_base(dataset: Dataset) -> pd.DataFrame:
     not a zero)."""
     totals = dataset.level_totals()
     base = totals[totals["year"] == dataset.base_year][["area", "level", "students"]]
-    known = {(a, lv): s for a, lv, s in base.itertuples(index=False)}
     parents = set(dataset.areas["parent"].dropna())
-    rows = list(known.items())
-    for top, under in areas_below(dataset.areas).items():
-        leaves = [a for a in under if a not in parents]
-        for level in sorted({lv for a, lv in known if a in leaves}):
-            if (top, level) in known or not leaves:
-                continue
-            values = [known.get((a, level)) for a in leaves]
-            if all(v is not None and not pd.isna(v) for v in values):
-                rows.append(((top, level), float(sum(values))))
-    return pd.DataFrame([(a, lv, s) for (a, lv), s in rows], columns=["area", "level", "students"])
+    pairs = pd.DataFrame([(top, a) for top, under in areas_below(dataset.areas).items()
+                          for a in under if a not in parents], columns=["top", "area"])
+    leaves = pairs.groupby("top")["area"].size()
+    # by join, not by scanning every observation for every parent (quadratic at a province)
+    under = pairs.merge(base, on="area").groupby(["top", "level"])["students"].agg(["count", "sum"])
+    complete = under["count"].to_numpy() == leaves.reindex(under.index.get_level_values("top")).to_numpy()
+    under = under[complete].reset_index()
+    own = pd.MultiIndex.from_frame(base[["area", "level"]])
+    under = under[~pd.MultiIndex.from_frame(under[["top", "level"]]).isin(own)]
+    filled = pd.DataFrame({"area": under["top"], "level": under["level"], "students": under["sum"].astype(float)})
+    return pd.concat([base, filled], ignore_index=True) if len(filled) else base.reset_index(drop=True)
 
 
 def shortfall_table(projections: pd.DataFrame, dataset: Dataset, capacity: Capacity,

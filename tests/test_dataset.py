@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from forecast import load_dataset
-from forecast.dataset import births_from_population
+from forecast.dataset import Dataset, births_from_population
 from tests.conftest import DATA
 
 
@@ -128,3 +130,43 @@ def test_inputs_are_not_modified(toy_dataset):
     before = {p.name: p.read_bytes() for p in toy_dataset.iterdir()}
     load_dataset(toy_dataset)
     assert {p.name: p.read_bytes() for p in toy_dataset.iterdir()} == before
+
+
+def _tree(enrolment: list[tuple]) -> Dataset:
+    areas = pd.DataFrame({"area": ["province", "county", "town_a", "town_b", "other"],
+                          "parent": [None, "province", "county", "county", "province"],
+                          "name": [""] * 5})
+    frame = pd.DataFrame(enrolment, columns=["area", "year", "level", "grade", "students"])
+    return Dataset("tree", Path("."), areas, 2020, pd.DataFrame(columns=["area", "year", "births"]), frame)
+
+
+def test_totals_in_sums_each_pupil_once_up_the_tree():
+    # the county states its own total (300) beside its towns' grades (100 + 150 + 40):
+    # the province, without a figure, is the county's 300 plus the other county's 70, not 590
+    ds = _tree([("county", 2020, "primary", "", 300.0),
+                ("town_a", 2020, "primary", "1", 60.0), ("town_a", 2020, "primary", "2", 40.0),
+                ("town_b", 2020, "primary", "1", 150.0), ("town_b", 2021, "primary", "1", 999.0),
+                ("other", 2020, "primary", "1", 70.0), ("other", 2020, "junior", "7", 40.0)])
+    totals = ds.totals_in(2020)
+    assert totals[("province", "primary")] == 370.0
+    assert totals[("province", "junior")] == 40.0
+    assert totals[("county", "primary")] == 300.0 and totals[("town_a", "primary")] == 100.0
+    assert ("county", "junior") not in totals.index
+
+
+def test_totals_in_fills_a_parent_from_its_children_when_it_has_no_figure():
+    ds = _tree([("town_a", 2020, "primary", "1", 60.0), ("town_b", 2020, "primary", "1", 150.0)])
+    totals = ds.totals_in(2020)
+    assert totals[("county", "primary")] == 210.0 and totals[("province", "primary")] == 210.0
+
+
+def test_keeping_level_totals_only_keeps_every_total_and_drops_the_grades():
+    ds = _tree([("town_a", 2020, "primary", "1", 60.0), ("town_a", 2020, "primary", "2", 40.0),
+                ("town_b", 2020, "junior", "", 80.0), ("town_b", 2020, "junior", "7", 79.0)])
+    before = ds.level_totals().copy()
+    assert ds.level_totals() is ds.level_totals()  # computed once per enrolment frame
+    ds.keep_level_totals_only()
+    assert (ds.enrolment["grade"] == "").all() and len(ds.enrolment) == 2
+    pd.testing.assert_frame_equal(ds.level_totals(), before)
+    ds.enrolment = ds.enrolment.iloc[:1]  # a new frame: the totals follow it
+    assert len(ds.level_totals()) == 1

@@ -30,3 +30,21 @@ def test_freed_pyarrow_and_heap_pages_are_returned():
     memory.give_back()
     assert _rss_mib() - before < grown / 2
 
+
+
+def test_csv_written_in_chunks_is_byte_identical_to_one_piece(tmp_path, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from forecast import io
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"area": [f"a{i}" for i in range(1001)], "x": rng.normal(size=1001) * 1e3,
+                          "flag": rng.random(1001) > 0.5})
+    frame.loc[5, "x"] = np.nan
+    io.atomic_write_csv(tmp_path / "one.csv", frame, decimals=2)
+    monkeypatch.setattr(io, "CSV_CHUNK_ROWS", 97)
+    io.atomic_write_csv(tmp_path / "chunks.csv", frame, decimals=2)
+    expected = frame.round(2).to_csv(index=False, lineterminator="\n")
+    assert (tmp_path / "chunks.csv").read_text() == (tmp_path / "one.csv").read_text() == expected
+    io.atomic_write_csv(tmp_path / "empty.csv", frame.iloc[:0])
+    assert (tmp_path / "empty.csv").read_text() == "area,x,flag\n"
