@@ -39,7 +39,7 @@ class CohortFlow:
 
     def fit(self, dataset: Dataset) -> FittedCohortFlow:
         s = self.settings
-        observed = set(dataset.enrolment["level"])
+        observed = set(dataset.enrolment["level"].unique())  # not row by row (Arrow strings)
         levels = [lv for lv in dataset.system.level_names if lv in observed]
         grade_levels = [lv for lv in levels if dataset.has_grades(lv)]
         fitted = []
@@ -173,10 +173,12 @@ def sort_projection(frame: pd.DataFrame, system: SchoolSystem = DEFAULT) -> pd.D
     total first) and year."""
     order = {lv: i for i, lv in enumerate(system.level_names)}
     slot = {s: i for i, s in enumerate(system.slots())}
-    keys = frame[["level", "grade"]].drop_duplicates()
-    grade_order = {(lv, g): (-1 if g == "" else slot.get((lv, g), len(slot)))
-                   for lv, g in zip(keys["level"], keys["grade"], strict=True)}
-    grade_key = pd.Series(list(zip(frame["level"], frame["grade"], strict=True)), index=frame.index).map(grade_order)
-    frame = frame.assign(_l=frame["level"].map(order), _g=grade_key)
+    pairs = pd.MultiIndex.from_frame(frame[["level", "grade"]])  # factorised, not row by row
+    keys = pairs.unique()
+    key_order = np.array([-1 if g == "" else slot.get((lv, g), len(slot)) for lv, g in keys])
+    grade_key = key_order[keys.get_indexer(pairs)] if len(keys) else np.zeros(0, dtype=int)
+    level_key = pd.Index(list(order)).get_indexer(frame["level"])
+    level_key = np.where(level_key < 0, len(order), level_key)  # a level the system lacks: last
+    frame = frame.assign(_l=level_key, _g=grade_key)
     frame = frame.sort_values(["scenario", "area", "_l", "_g", "year"], kind="stable")
     return frame.drop(columns=["_l", "_g"]).reset_index(drop=True)

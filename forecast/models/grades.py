@@ -66,10 +66,9 @@ class GradeCohortFlow:
         slots = system.slots()
         index = {s: i for i, s in enumerate(slots)}
         areas = _pool_order(sorted(enrol["area"].unique()), dataset)
-        a_index = {a: i for i, a in enumerate(areas)}
         years = np.arange(int(enrol["year"].min()), dataset.base_year + 1)
         panel = np.full((len(areas), len(slots), len(years)), np.nan)
-        a = enrol["area"].map(a_index).to_numpy()
+        a = pd.Index(areas).get_indexer(enrol["area"])  # a hash lookup, not a dict call per row
         pairs = enrol[["level", "grade"]].drop_duplicates()  # a few dozen, not a row each
         slot_of = pd.Series([index[(lv, g)] for lv, g in zip(pairs["level"], pairs["grade"], strict=True)],
                             index=pd.MultiIndex.from_frame(pairs))
