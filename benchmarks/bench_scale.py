@@ -1,12 +1,13 @@
 """Benchmark: the whole run at scale, side by side with the numpy floor.
 
     python benchmarks/bench_scale.py [--sizes 300,3000,30000] [--floor-areas 3000]
-                                     [--rounds 3] [--draws 1000] [--dask] [--stream]
+                                     [--rounds 3] [--warmup 1] [--draws 1000] [--dask] [--stream]
 
 Prints, in one run (figures only; nothing is asserted):
 
 1. the ratio of fit+project (grade cohort flow, local engine, 2 threads) to the numpy floor on
-   the same synthetic data, median of ``--rounds`` rounds measured alternately: the floor
+   the same synthetic data, median of ``--rounds`` rounds measured alternately after
+   ``--warmup`` unmeasured ones (imports and first touches of memory): the floor
    generates as many normals as the projection has output draws (every area x slot x year x
    draw, parents included), writes and reads every value once (a float32 copy) and sorts each
    cell's draws (the least work exact quantiles need), chunk by chunk on 2 threads;
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="300,3000,30000")
     parser.add_argument("--floor-areas", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds before the first")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--dask", action="store_true")
     parser.add_argument("--stream", action="store_true", help="end-to-end runs with --stream")
@@ -156,6 +158,9 @@ def main() -> None:
         tmp = Path(tmp)
         folder = write(tmp / f"syn{args.floor_areas}", args.floor_areas)
         ratios = []
+        for _ in range(args.warmup):  # first use of imports and fresh memory: timed by neither side
+            fit_project(folder, args.draws)
+            floor_seconds(356_615, args.draws)
         for r in range(args.rounds):
             seconds, frame = fit_project(folder, args.draws)
             floor = floor_seconds(len(frame), args.draws)

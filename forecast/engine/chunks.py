@@ -132,7 +132,7 @@ def _group_sum(arr: np.ndarray, clean: np.ndarray, rows: np.ndarray, expected: n
     total = np.zeros(arr.shape[1:])
     for r in rows:
         total += clean[r]
-    first = arr[rows][..., 0]  # [leaf, slot, year]
+    first = arr[rows, ..., 0]  # [leaf, slot, year]: the first draw only, not a copy of every draw
     seen = ~np.isnan(first).all(axis=(0, 2))
     missing = (expected[:, :, None] & np.isnan(first)).sum(axis=0).astype(float)  # [slot, year]
     return total, seen, missing

@@ -102,4 +102,11 @@ def draw_ratio(central: np.ndarray, sd: np.ndarray, draws: int, rng: np.random.G
     if draws == 1:
         return central[..., None]
     z = rng.standard_normal(central.shape + (draws,))
-    return central[..., None] * np.exp(z * sd[..., None] - 0.5 * sd[..., None] ** 2)
+    shock = np.multiply(z, sd[..., None])
+    if shock.dtype != np.result_type(central, shock):  # a narrower shock: the plain expression
+        return central[..., None] * np.exp(shock - 0.5 * sd[..., None] ** 2)
+    # the same operations in the same order, in place: one array instead of four temporaries
+    shock -= 0.5 * sd[..., None] ** 2
+    np.exp(shock, out=shock)
+    shock *= central[..., None]
+    return shock

@@ -421,6 +421,18 @@ def _own_births_multiplier(scenario: Scenario, years: np.ndarray, ages: np.ndarr
     return factor
 
 
+def _runs(slots: np.ndarray, sources: np.ndarray) -> list[tuple[int, int, int]]:
+    """``slots`` (ascending) and their ``sources`` as runs (first slot, end slot, first source)
+    where both advance by one: grade g + 1 fed by grade g is one run per level or system."""
+    runs: list[tuple[int, int, int]] = []
+    for s, p in zip(slots.tolist(), sources.tolist(), strict=True):
+        if runs and runs[-1][1] == s and runs[-1][2] + (s - runs[-1][0]) == p:
+            runs[-1] = (runs[-1][0], s + 1, runs[-1][2])
+        else:
+            runs.append((s, s + 1, p))
+    return runs
+
+
 def _roll_forward(fitted: FittedGradeCohort, rows: slice, r: np.ndarray, b: np.ndarray | None,
                   births: BirthSchedule | None, own: np.ndarray, own_cells: tuple, years: np.ndarray,
                   out: np.ndarray) -> None:
@@ -437,12 +449,15 @@ def _roll_forward(fitted: FittedGradeCohort, rows: slice, r: np.ndarray, b: np.n
     state = np.repeat(fitted.base[rows][:, :, None], draws, axis=2)
     is_pool = kind == entry.POOL
     is_none = kind == entry.NONE
+    any_none = bool(is_none.any())
+    runs = _runs(step, pred[step])
     for j, t in enumerate(years):
         new = out[:, :, j]
-        new[:, step] = r[:, step] * state[:, pred[step]]
+        for s0, s1, p0 in runs:  # slices, so the product is written in place (no temporaries)
+            np.multiply(r[:, s0:s1], state[:, p0:p0 + s1 - s0], out=new[:, s0:s1])
         for s in entry_slots:
             if b is not None:
-                new[:, s] = r[:, s] * b[:, births.index(t - int(fitted.ages[s]))]
+                np.multiply(r[:, s], b[:, births.index(t - int(fitted.ages[s]))], out=new[:, s])
             else:
                 new[:, s] = np.nan
         for s in pool_slots:
@@ -450,5 +465,6 @@ def _roll_forward(fitted: FittedGradeCohort, rows: slice, r: np.ndarray, b: np.n
             pooled = pools @ feeding
             new[:, s] = np.where(is_pool[:, s, None], r[:, s] * pooled, new[:, s])
         new[own_cells] = own[:, j]
-        new[is_none] = np.nan
+        if any_none:
+            new[is_none] = np.nan
         state = new
