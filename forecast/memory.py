@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 
 import pyarrow as pa
 
@@ -27,8 +28,25 @@ def _malloc_trim():
 _TRIM = _malloc_trim()
 
 
-def give_back() -> None:
-    """Collect garbage and return the freed pages of pyarrow's pool and of the C heap."""
+GIVE_BACK_ABOVE = 512 * 2**20  # bytes resident: below this there is little to give back
+
+
+def resident_bytes() -> int | None:
+    """The process's resident memory now (Linux ``/proc/self/statm``), or None elsewhere."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def give_back(above: int = GIVE_BACK_ABOVE) -> None:
+    """Collect garbage and return the freed pages of pyarrow's pool and of the C heap, when
+    more than ``above`` bytes are resident: a full collection costs tens of milliseconds in
+    a large interpreter, which small runs (and test suites of hundreds of them) need not pay."""
+    resident = resident_bytes()
+    if resident is not None and resident < above:
+        return
     gc.collect()
     pa.default_memory_pool().release_unused()
     if _TRIM is not None:

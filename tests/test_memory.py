@@ -27,7 +27,7 @@ def test_freed_pyarrow_and_heap_pages_are_returned():
     gc.collect()
     grown = _rss_mib() - before
     assert grown > 50  # the pools kept the freed pages: there is something to give back
-    memory.give_back()
+    memory.give_back(above=0)
     assert _rss_mib() - before < grown / 2
 
 
@@ -48,3 +48,14 @@ def test_csv_written_in_chunks_is_byte_identical_to_one_piece(tmp_path, monkeypa
     assert (tmp_path / "chunks.csv").read_text() == (tmp_path / "one.csv").read_text() == expected
     io.atomic_write_csv(tmp_path / "empty.csv", frame.iloc[:0])
     assert (tmp_path / "empty.csv").read_text() == "area,x,flag\n"
+
+
+def test_a_small_process_skips_the_collection(monkeypatch):
+    from forecast import memory
+    calls = []
+    monkeypatch.setattr(memory.gc, "collect", lambda: calls.append(1))
+    monkeypatch.setattr(memory, "resident_bytes", lambda: 100 * 2**20)
+    memory.give_back()
+    assert calls == []
+    memory.give_back(above=50 * 2**20)
+    assert calls == [1]
