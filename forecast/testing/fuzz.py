@@ -599,8 +599,11 @@ def _dataset_missing(folder, rng, work):
 
 
 def _run_args(folder: Path, out: Path, *extra: str) -> list[str]:
+    """A small run for the command-line and file-system faults: the plain cohort flow, since
+    these cases test arguments and output folders (the evidence step's backtest would make
+    each case cost seconds and test nothing more)."""
     return ["run", "--data", str(folder), "--draws", "10", "--until", "2022", "--no-report",
-            "--out", str(out), *extra]
+            "--model", "cohort", "--out", str(out), *extra]
 
 
 @family("out_is_file", "file system")
