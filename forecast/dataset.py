@@ -553,3 +553,10 @@ def areas_below(areas: pd.DataFrame) -> dict[str, list[str]]:
             below.setdefault(node, []).append(area)
             node = parent.get(node)
     return below
+
+
+def leaves_below(areas: pd.DataFrame) -> pd.DataFrame:
+    """(ancestor, area) pairs: every finest area (one with no sub-areas) below each area."""
+    parents = set(areas["parent"].dropna())
+    return pd.DataFrame([(top, a) for top, under in areas_below(areas).items()
+                         for a in under if a not in parents], columns=["ancestor", "area"])

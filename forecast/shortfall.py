@@ -175,19 +175,16 @@ def add_children_sums(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     areas below it that have rows for the same level, year and scenario, so a shortage hidden
     by netting stays visible. NaN on finest areas and on parents with no such rows (never 0).
     """
-    from forecast.dataset import areas_below
+    from forecast.dataset import leaves_below
 
     out = frame.copy(deep=False)  # whole columns are added or replaced below, never edited in place
     out["deficit_children_sum"] = np.nan
     out["deficit_children_sum_p90"] = np.nan
     if out.empty:
         return out
-    below = areas_below(areas)
-    parents = set(areas["parent"].dropna())
-    pairs = [(top, a) for top, under in below.items() for a in under if a not in parents]
-    if not pairs:
+    leaves = leaves_below(areas)
+    if leaves.empty:
         return out
-    leaves = pd.DataFrame(pairs, columns=["ancestor", "area"])
     key = ["level", "year", "scenario"]
     summed = (leaves.merge(out[["area", *key, "deficit_seats", "deficit_seats_p90"]], on="area")
               .groupby(["ancestor", *key], as_index=False)[["deficit_seats", "deficit_seats_p90"]].sum()

@@ -21,7 +21,7 @@ import pandas as pd
 
 from forecast import export
 from forecast.capacity import Capacity
-from forecast.dataset import Dataset, areas_below
+from forecast.dataset import Dataset, leaves_below
 from forecast.shortfall import add_children_sums, compare
 from forecast.standards import Standards
 
@@ -45,9 +45,7 @@ def observed_base(dataset: Dataset) -> pd.DataFrame:
     not a zero)."""
     totals = dataset.level_totals()
     base = totals[totals["year"] == dataset.base_year][["area", "level", "students"]]
-    parents = set(dataset.areas["parent"].dropna())
-    pairs = pd.DataFrame([(top, a) for top, under in areas_below(dataset.areas).items()
-                          for a in under if a not in parents], columns=["top", "area"])
+    pairs = leaves_below(dataset.areas).rename(columns={"ancestor": "top"})
     leaves = pairs.groupby("top")["area"].size()
     # by join, not by scanning every observation for every parent (quadratic at a province)
     under = pairs.merge(base, on="area").groupby(["top", "level"])["students"].agg(["count", "sum"])
