@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from forecast import load_dataset
-from forecast.backtest import accuracy, parse_origins, run_backtest
-from forecast.catalog import resolve_dataset
-from forecast.dataset import Dataset
+from forecast.data.catalog import resolve_dataset
+from forecast.data.dataset import Dataset
+from forecast.evidence.backtest import accuracy, parse_origins, run_backtest
 
 
 def synthetic(n_areas: int, seed: int = 0) -> Dataset:
@@ -80,7 +80,7 @@ def main() -> None:
     table = accuracy(test, panel)
     print(table.groupby("model")["mape"].mean().round(2).to_string())
 
-    from forecast.config import load_config
+    from forecast import load_config
     from forecast.pipeline import run, write_outputs
     from forecast.report import read_outputs, write_report
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.config import load_config
+from forecast import load_config
 from forecast.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[1]

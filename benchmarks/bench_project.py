@@ -18,9 +18,9 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from forecast.dataset import Dataset
+from forecast.data.dataset import Dataset
 from forecast.models.cohort import GRADE_SLOTS
-from forecast.projection import CohortFlow
+from forecast.models.projection import CohortFlow
 
 HISTORY = range(2011, 2021)  # ten observed years
 

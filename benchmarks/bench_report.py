@@ -9,13 +9,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from forecast.config import load_config
-from forecast.pipeline import run, standards_for, write_outputs
+from forecast import load_config
+from forecast.data.standards import standards_for
+from forecast.pipeline import run, write_outputs
+from forecast.planning.spells import summarise
 from forecast.report import read_outputs
 from forecast.report.page import render
 from forecast.report.plots import write_plots
 from forecast.report.workbook import write_workbook
-from forecast.spells import summarise
 
 
 def timed(label: str, func):

@@ -66,8 +66,8 @@ def floor_seconds(cells: int, draws: int, chunk_cells: int = 25 * 100 * 5, worke
 
 
 def fit_project(folder: Path, draws: int, engine=None):
-    from forecast.dataset import load_dataset
-    from forecast.projection import CohortFlow
+    from forecast.data.dataset import load_dataset
+    from forecast.models.projection import CohortFlow
 
     ds = load_dataset(folder)
     start = time.perf_counter()
@@ -80,8 +80,11 @@ OVERHEAD = ("load+validate", "shortfall", "classes", "export records", "write")
 
 def stages_child(folder: Path, out: Path, draws: int, stream: bool = False, method: str | None = None) -> None:
     """One CLI-equivalent run with a timer on each stage; prints JSON (run in a fresh process)."""
-    from forecast import export, pipeline, projection, shortfall
+    from forecast import pipeline
     from forecast.cli import _load
+    from forecast.models import projection
+    from forecast.planning import scheduler_export as export
+    from forecast.planning import shortfall
 
     timings: dict[str, float] = {}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.system import DEFAULT
+from forecast.data.system import DEFAULT
 
 TOWNS_PER_COUNTY = 30
 SOURCE = "synthetic: benchmarks/synthetic.py"

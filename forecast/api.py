@@ -15,13 +15,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forecast.config import RunConfig, load_config
+from forecast.data import config as configuration
+from forecast.data.config import RunConfig
+from forecast.models.registry import ALL as MODEL_NAMES
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and check a run configuration (a shipped name or a YAML path); ``backtest.models``
+    is checked against the models' registry. Raises ``ConfigError`` naming file and key."""
+    return configuration.load_config(path, models=MODEL_NAMES)
 
 
 def configure(config: str | Path | None = None, data: str | Path | None = None) -> RunConfig:
     """The run configuration: ``config`` (a shipped name or a YAML path; default: the
     shipped default), or its baseline settings applied to the dataset ``data``."""
-    from forecast.catalog import resolve_dataset
+    from forecast.data.catalog import resolve_dataset
 
     settings = load_config(config or "default")
     if data is None:
@@ -46,15 +54,15 @@ def run(data: str | Path | None = None, *, config: str | Path | None = None,
     area and the areas below it in the returned tables; ``out``: also write every output
     file and the report there (``lang``: its language, default the dataset's).
     """
-    from forecast.area_filter import within
+    from forecast.data.area_filter import within
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
 
     settings = configure(config, data)
     result = run_pipeline(settings, scenarios, draws=draws, seed=seed, until=until, method=method)
     if out is not None:
-        from forecast.labels import language_of
         from forecast.report import read_outputs, write_report
+        from forecast.report.labels import language_of
 
         def report(folder: Path) -> list[Path]:  # written into the run folder before it is swapped in
             if not len(result.projections):
@@ -71,7 +79,7 @@ def run(data: str | Path | None = None, *, config: str | Path | None = None,
 
 def load_dataset(name_or_path: str | Path):
     """A validated ``Dataset`` from a shipped name (``"banan"``), a folder or a workbook."""
-    from forecast.catalog import resolve_dataset
-    from forecast.dataset import load_dataset as load
+    from forecast.data.catalog import resolve_dataset
+    from forecast.data.dataset import load_dataset as load
 
     return load(resolve_dataset(name_or_path))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from forecast.catalog import list_datasets, resolve_dataset
-from forecast.dataset import inspect_dataset
+from forecast.data.catalog import list_datasets, resolve_dataset
+from forecast.data.dataset import inspect_dataset
 
 
 class InputError(click.ClickException):
@@ -75,7 +75,7 @@ def validate(path: str, lang) -> None:
         for problem in warnings:
             click.echo(f"  warning: {problem}", err=True)
         sys.exit(1)
-    from forecast.labels import text
+    from forecast.report.labels import text
 
     lang = _lang(lang, dataset=dataset)
     click.echo(dataset.summary())
@@ -89,8 +89,9 @@ def validate(path: str, lang) -> None:
 
 def _config_problems(path: str, dataset) -> list:
     """Config keys naming levels the dataset's school system lacks, as problems."""
-    from forecast.config import level_key_problems, load_config
-    from forecast.validation import Problem
+    from forecast.api import load_config
+    from forecast.data.config import level_key_problems
+    from forecast.data.problems import Problem
 
     return [Problem(line.split(", key ", 1)[0], line.split(": ", 1)[-1],
                     column=line.split(", key ", 1)[-1].split(":", 1)[0])
@@ -118,7 +119,8 @@ def _readiness(dataset) -> None:
 def _dataset_folder(path: str) -> Path:
     """A dataset folder from a folder, a shipped dataset name or a config file."""
     if Path(path).suffix in {".yaml", ".yml"}:
-        from forecast.config import ConfigError, load_config
+        from forecast.api import load_config
+        from forecast.data.config import ConfigError
 
         try:
             return load_config(path).dataset_path()
@@ -129,7 +131,7 @@ def _dataset_folder(path: str) -> Path:
 
 def _existing_folder(path: str) -> Path:
     """A dataset folder that exists: a path as given, or a shipped dataset for a bare name."""
-    from forecast.catalog import is_bare_name
+    from forecast.data.catalog import is_bare_name
 
     folder = resolve_dataset(path)
     if folder.is_dir() or (folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file()):
@@ -151,14 +153,14 @@ def _config_options(func):
 
 def _lang(lang: str | None, config=None, dataset=None) -> str:
     """--lang, else the language the dataset declares, else English."""
-    from forecast.labels import language_of
+    from forecast.report.labels import language_of
 
     if lang:
         return lang
     if dataset is not None:
         return language_of(dataset.meta)
     if config is not None:
-        from forecast.inputs.meta import read_meta
+        from forecast.data.inputs.meta import read_meta
 
         file = config.dataset_path() / "dataset.yaml"
         meta = read_meta(file)[0] if file.is_file() else {}
@@ -172,7 +174,8 @@ def _is_dataset(path: Path) -> bool:
 
 def _load(config_path: str | None, data_dir: str | None):
     """The run configuration the options describe (InputError when it cannot be used)."""
-    from forecast.config import ConfigError, load_config
+    from forecast.api import load_config
+    from forecast.data.config import ConfigError
 
     try:
         config = load_config(config_path or "default")
@@ -195,9 +198,9 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
     """Run the pipeline and write every output (``report``: a language to write the report
     in, into the same run folder); input problems become InputError. ``engine``, ``grades``,
     ``stream``, ``fmt``: see docs/scale.md."""
+    from forecast.data.problems import DatasetError
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
-    from forecast.validation import DatasetError
 
     try:
         if names and len(names) > 1:  # a progress bar only where there is progress to show
@@ -264,9 +267,9 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     when the dataset has targets, run.json, and the report: report.xlsx, plots/*.png and
     report.html.
     """
-    from forecast.area_filter import AreaError, within
-    from forecast.labels import text
+    from forecast.data.area_filter import AreaError, within
     from forecast.pipeline import summary_table
+    from forecast.report.labels import text
     from forecast.report.terminal import format_spells
 
     config = _load(config_path, data_dir)
@@ -333,10 +336,10 @@ def report(out_dir, lang) -> None:
     """Rebuild the report of the run in OUT: report.xlsx (summary, projections, shortfall,
     plan check, assumptions, sources, accuracy), plots/*.png and a self-contained
     report.html. Accuracy comes from OUT/accuracy.csv when a backtest wrote one there."""
-    from forecast.labels import text
     from forecast.outputs import update_run
     from forecast.report import read_outputs
     from forecast.report.inputs import ReportError
+    from forecast.report.labels import text
 
     out = Path(out_dir)
     try:
@@ -390,15 +393,15 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     """
     import pandas as pd
 
-    from forecast.area_filter import AreaError, within
-    from forecast.capacity import build_capacity
-    from forecast.dataset import load_dataset
-    from forecast.labels import text
-    from forecast.pipeline import standards_for
+    from forecast.data.area_filter import AreaError, within
+    from forecast.data.dataset import load_dataset
+    from forecast.data.problems import DatasetError
+    from forecast.data.standards import standards_for
+    from forecast.planning.capacity import build_capacity
+    from forecast.planning.shortfall import worst
+    from forecast.planning.spells import summarise
+    from forecast.report.labels import text
     from forecast.report.terminal import YEARLY, format_spells, table
-    from forecast.shortfall import worst
-    from forecast.spells import summarise
-    from forecast.validation import DatasetError
 
     config = _load(config_path, data_dir)
     try:
@@ -450,13 +453,14 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
     forecast/schemas/scheduler.schema.json (see docs/scheduler-export.md).
     With --area, only that area and the areas below it.
     """
-    from forecast import export
-    from forecast.area_filter import AreaError, within
-    from forecast.capacity import build_capacity
-    from forecast.dataset import load_dataset
-    from forecast.labels import text
-    from forecast.pipeline import sources, standards_for
-    from forecast.validation import DatasetError
+    from forecast.data.area_filter import AreaError, within
+    from forecast.data.dataset import load_dataset
+    from forecast.data.problems import DatasetError
+    from forecast.data.standards import standards_for
+    from forecast.pipeline import sources
+    from forecast.planning import scheduler_export as export
+    from forecast.planning.capacity import build_capacity
+    from forecast.report.labels import text
 
     config = _load(config_path, data_dir)
     out = Path(out_dir)
@@ -526,13 +530,13 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     """
     import pandas as pd
 
-    from forecast.backtest import accuracy, format_accuracy, parse_origins, run_backtest
-    from forecast.dataset import load_dataset
-    from forecast.ensemble import build_ensemble, honest_auto
+    from forecast.common.files import atomic_write_csv
+    from forecast.data.dataset import load_dataset
+    from forecast.data.problems import DatasetError
+    from forecast.evidence.backtest import accuracy, format_accuracy, parse_origins, run_backtest
+    from forecast.evidence.ensemble import build_ensemble, honest_auto
     from forecast.evidence.procedure import backtest_candidates, reported_rows, winner_lines
-    from forecast.io import atomic_write_csv
     from forecast.models.registry import ALL
-    from forecast.validation import DatasetError
 
     config = _load(config_path, data_dir)
     settings = config.backtest
@@ -569,7 +573,7 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
                "`forecast run --model auto` would now use:")
     for note in ensemble.notes:
         click.echo(f"  {note}")
-    from forecast.labels import text
+    from forecast.report.labels import text
 
     click.echo("evidence = the default of `forecast run`: at each origin the candidate chosen from "
                "the errors known then, with its empirical interval (out of sample)")
@@ -587,8 +591,8 @@ def init(folder: str, lang) -> None:
     """Write a small, valid example dataset into FOLDER (dataset.yaml with comments, CSVs, a
     README) and the same data as an Excel template, FOLDER/template.xlsx (one sheet per
     table), to copy and fill in. Then: forecast run --data FOLDER."""
-    from forecast.labels import text
-    from forecast.starter import write_example
+    from forecast.data.starter import write_example
+    from forecast.report.labels import text
 
     target = Path(folder)
     if target.exists() and any(target.iterdir()):
@@ -606,13 +610,13 @@ def data() -> None:
 @LANG
 def data_list(lang) -> None:
     """List the datasets shipped with the package (name, title, language, folder)."""
-    from forecast.labels import language_of, text
+    from forecast.report.labels import language_of, text
 
     for folder in list_datasets():
         meta_file = folder / "dataset.yaml"
         meta = {}
         if meta_file.exists():
-            from forecast.inputs.meta import read_meta
+            from forecast.data.inputs.meta import read_meta
 
             meta = read_meta(meta_file)[0] or {}
         spoken = text("lang_" + language_of(meta), lang or "en")
@@ -635,9 +639,9 @@ def sweep(config_path, data_dir, grids, year, draws, seed, out_dir, engine_kind,
     """Stress table: P(shortfall) per area and level at every grid point of births
     multipliers x migration scales, and the multiplier at which the P90 demand first exceeds
     the seats. Writes OUT/sweep.csv and OUT/thresholds.csv."""
+    from forecast.data.problems import DatasetError
     from forecast.engine.run import Engine
-    from forecast.sweep import parse_grid, run_sweep, write_sweep
-    from forecast.validation import DatasetError
+    from forecast.planning.sweep import parse_grid, run_sweep, write_sweep
 
     config = _load(config_path, data_dir)
     try:

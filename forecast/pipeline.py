@@ -5,32 +5,33 @@ outputs (tables, scheduler export, run record)."""
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from forecast import __version__, export
-from forecast.backtest import Backtest, accuracy, parse_origins, run_backtest
-from forecast.capacity import Capacity, build_capacity
-from forecast.classes import classes_table
-from forecast.config import ConfigError, RunConfig, level_key_problems
-from forecast.coverage import birth_driven_coverage
-from forecast.dataset import Dataset, load_dataset
+from forecast.common.files import atomic_write_csv, atomic_write_text, atomic_write_with
+from forecast.common.jsonsafe import json_safe
+from forecast.common.memory import give_back
+from forecast.common.version import __version__
+from forecast.data.config import ConfigError, RunConfig, level_key_problems
+from forecast.data.dataset import Dataset, load_dataset
+from forecast.data.standards import Standards, standards_for
+from forecast.data.system import split_group
 from forecast.engine.run import Engine
-from forecast.engine.spool import ProjectionSpool
-from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
 from forecast.evidence import step as evidence_step
-from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
-from forecast.memory import give_back
+from forecast.evidence.backtest import Backtest, accuracy, parse_origins, run_backtest
+from forecast.evidence.ensemble import Ensemble, apply_to_projection, build_ensemble
+from forecast.models.projection import COLUMNS, CohortFlow
 from forecast.models.registry import own_series_totals
-from forecast.projection import COLUMNS, CohortFlow
-from forecast.shortfall import class_size_check
-from forecast.spells import shortfall_table, summarise
-from forecast.standards import Standards, load_standards, with_overrides
-from forecast.system import split_group
+from forecast.outputs.spool import ProjectionSpool
+from forecast.planning import scheduler_export as export
+from forecast.planning.capacity import Capacity, build_capacity
+from forecast.planning.classes import classes_table
+from forecast.planning.coverage import birth_driven_coverage
+from forecast.planning.shortfall import class_size_check
+from forecast.planning.spells import shortfall_table, summarise
 
 
 @dataclass
@@ -59,11 +60,38 @@ class RunResult:
     spool: ProjectionSpool | None = None
 
 
-def standards_for(config: RunConfig) -> Standards:
-    """The shipped planning standards with the config's overrides."""
-    c = config.capacity
-    return with_overrides(load_standards(), c.class_size, c.school_classes, c.m2_per_seat,
-                          c.lead_time_years)
+@dataclass(frozen=True)
+class Asked:
+    """What one run is asked for, the config's values filled in where the caller gave none."""
+
+    scenarios: list[str]
+    until: int
+    draws: int
+    seed: int
+    method: str
+
+
+@dataclass
+class Projected:
+    """Every scenario's projection, with what the fit and the choice of forecast said."""
+
+    frames: list[pd.DataFrame] = field(default_factory=list)
+    implied: list[pd.DataFrame] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    entry_methods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    refusals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)  # run.json's ensemble / evidence record
+    backtest: Backtest | None = None
+    accuracy: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class Compared:
+    """Demand against seats: the projections, the shortfall by year, classes and spells."""
+
+    projections: pd.DataFrame
+    shortfall: pd.DataFrame
+    classes: pd.DataFrame
 
 
 def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | None = None,
@@ -77,70 +105,136 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     chunks are projected (forecast.engine.run; default: threads in this process).
     ``grades=False``: projections keep level totals only (grade means still feed the classes
     needed in the shortfall; grade quantiles are not computed). ``stream``: each chunk's rows
-    go to disk as it is projected (forecast.engine.spool); ``projections`` keeps the level
-    totals, so memory is bounded by the chunk size."""
+    go to disk as it is projected (forecast.outputs.spool); ``projections`` keeps the level
+    totals, so memory is bounded by the chunk size.
+
+    The story of a run: load -> seats -> fit and choose -> project -> compare -> plan; the
+    caller writes (``write_outputs``)."""
+    dataset = load(config)
+    asked = ask(config, dataset, scenarios, until, draws, seed, method, stream)
+    standards = standards_for(config)
+    capacity = count_seats(dataset, config, standards, asked.until)
+    spool = ProjectionSpool(standards, COLUMNS) if stream else None
+    projected = fit_and_project(dataset, config, asked, capacity, engine, grades, spool, progress)
+    compared = compare(projected, dataset, capacity, standards, spool, grades)
+    all_assumptions = assumptions(dataset, config, asked.scenarios) + capacity.assumptions
+    inputs = inputs_id(config)
+    run_id = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": asked.scenarios,
+                                            "draws": asked.draws, "seed": asked.seed,
+                                            "until": asked.until}, sort_keys=True))
+    records, scheduler = plan(compared, dataset, capacity, standards, asked, run_id, all_assumptions)
+    demand = bool(projected.frames)
+    return RunResult(
+        dataset=dataset, projections=compared.projections,
+        plan_check=plan_check(compared.projections, dataset),
+        implied_migration=pd.concat(projected.implied, ignore_index=True) if projected.implied
+        else pd.DataFrame(),
+        assumptions=all_assumptions, capacity=capacity, shortfall=compared.shortfall,
+        class_sizes=class_size_check(dataset, standards),
+        coverage=pd.DataFrame() if demand else birth_driven_coverage(dataset, capacity, asked.until),
+        ensemble=projected.choice, backtest=projected.backtest, accuracy=projected.accuracy,
+        scheduler=scheduler, run_id=run_id, inputs_id=inputs, notes=projected.notes,
+        entry_methods=projected.entry_methods, refusals=projected.refusals,
+        classes=compared.classes,
+        spells=summarise(compared.shortfall, dataset, capacity, standards, records) if demand
+        else pd.DataFrame(),
+        spool=spool)
+
+
+def load(config: RunConfig) -> Dataset:
+    """The config's dataset, validated, with the config's level keys checked against its
+    school system (ConfigError naming each key)."""
     dataset = load_dataset(config.dataset_path())
-    give_back()  # the reader's buffers (memory at scale: forecast.memory)
+    give_back()  # the reader's buffers (memory at scale: forecast.common.memory)
     problems = level_key_problems(config, dataset.system)
     if problems:
         raise ConfigError("\n".join(problems))
+    return dataset
+
+
+def ask(config: RunConfig, dataset: Dataset, scenarios: list[str] | None, until: int | None,
+        draws: int | None, seed: int | None, method: str | None, stream: bool) -> Asked:
+    """The run's scenarios, horizon, draws, seed and method; refused (ValueError) before any
+    work when a scenario is unknown, the run too large or the method cannot stream."""
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
     if unknown:
         raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
                          f"{', '.join(config.scenarios)}")
-    until = config.until if until is None else until
-    draws = config.draws if draws is None else draws
-    seed = config.seed if seed is None else seed
-    check_run_size(dataset, config, until, draws, len(names))
-    standards = standards_for(config)
-    capacity = build_capacity(dataset, config.capacity, standards, until)
-    seats = capacity.seats_lookup() if len(capacity.rolled) else None
-    method = method or config.model.method
-    frames, implied, notes = [], [], []
-    methods, refusals = pd.DataFrame(), pd.DataFrame()
-    if stream and method == "auto":
+    asked = Asked(scenarios=names, until=config.until if until is None else until,
+                  draws=config.draws if draws is None else draws,
+                  seed=config.seed if seed is None else seed,
+                  method=method or config.model.method)
+    check_run_size(dataset, config, asked.until, asked.draws, len(names))
+    if stream and asked.method == "auto":
         raise ValueError("--stream works with the cohort model only (the auto ensemble re-weights "
                          "whole projections in memory); use --model cohort or drop --stream")
-    spool = ProjectionSpool(standards, COLUMNS) if stream else None
-    evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
-        else None
-    chosen = evidence_step.prepare(dataset, config, seed) \
-        if method == "evidence" and len(dataset.enrolment) and not stream else None
-    if method == "evidence" and stream:
-        notes.append("streamed run: rows go to disk as they are projected, so the evidence step is "
-                     "not applied; the projection is the cohort flow")
+    return asked
+
+
+def count_seats(dataset: Dataset, config: RunConfig, standards: Standards, until: int) -> Capacity:
+    """Seats by area x level x year: the base year's plus the projects opened by each year."""
+    return build_capacity(dataset, config.capacity, standards, until)
+
+
+def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity: Capacity,
+                    engine: Engine | None, grades: bool, spool: ProjectionSpool | None,
+                    progress) -> Projected:
+    """Fit the cohort flow once, prepare the chosen forecast (the evidence step, or the
+    ``auto`` ensemble), and project every scenario with it."""
+    seats = capacity.seats_lookup() if len(capacity.rolled) else None
+    out = Projected()
+    has_demand = len(dataset.enrolment) > 0
+    evidence = _auto_evidence(dataset, config, asked.seed, out.notes) \
+        if asked.method == "auto" and has_demand else None
+    chosen = evidence_step.prepare(dataset, config, asked.seed) \
+        if asked.method == "evidence" and has_demand and spool is None else None
+    if asked.method == "evidence" and spool is not None:
+        out.notes.append("streamed run: rows go to disk as they are projected, so the evidence step is "
+                         "not applied; the projection is the cohort flow")
     chosen_record: dict = {}
-    if dataset.enrolment.empty:
-        notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
-                     "seat deficit is computed; coverage.csv shows what the planned seats cover "
-                     "against birth-driven change")
+    if not has_demand:
+        out.notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
+                         "seat deficit is computed; coverage.csv shows what the planned seats cover "
+                         "against birth-driven change")
     else:
         fitted = CohortFlow(config.model).fit(dataset)
-        methods, refusals = fitted.entry_methods, fitted.refusals
+        out.entry_methods, out.refusals = fitted.entry_methods, fitted.refusals
         if spool is not None:  # streamed: projecting and the rest read level totals only
             dataset.keep_level_totals_only()  # (classes.csv, which needs grades, is not written)
             give_back()
-        notes += entry_notes(methods, refusals)
-        for name in names:
-            frame = fitted.project(until, config.scenarios[name], draws, seed,
+        out.notes += entry_notes(out.entry_methods, out.refusals)
+        for name in asked.scenarios:
+            frame = fitted.project(asked.until, config.scenarios[name], asked.draws, asked.seed,
                                    scenario_name=name, seats=seats, engine=engine, grades=grades,
                                    sink=spool)
             if evidence is not None:
-                frame = _with_ensemble(frame, evidence[0], dataset, config, name, until, seed, seats)
+                frame = _with_ensemble(frame, evidence[0], dataset, config, name, asked.until,
+                                       asked.seed, seats)
             if chosen is not None:
-                frame, record = evidence_step.apply(frame, chosen, dataset, config, name, until, seed, seats)
+                frame, record = evidence_step.apply(frame, chosen, dataset, config, name, asked.until,
+                                                    asked.seed, seats)
                 if record["levels"] or not chosen_record:
                     chosen_record = {**record, "scenarios": chosen_record.get("scenarios", {})}
                 chosen_record["scenarios"][name] = record["levels"] or record["why"]
-            frames.append(frame)
+            out.frames.append(frame)
             if len(fitted.implied_migration):
-                implied.append(fitted.implied_migration)
+                out.implied.append(fitted.implied_migration)
                 fitted.implied_migration = pd.DataFrame()
             if progress:
                 progress(name)
         del fitted  # its per-area arrays are not needed past the projection (memory at scale)
         give_back()
+    out.choice = chosen_record or _ensemble_record(evidence)
+    if evidence is not None:
+        out.backtest, out.accuracy = evidence[1], evidence[2]
+    return out
+
+
+def compare(projected: Projected, dataset: Dataset, capacity: Capacity, standards: Standards,
+            spool: ProjectionSpool | None, grades: bool) -> Compared:
+    """Demand against seats by year (the shortfall table) and classes needed by grade."""
+    frames = projected.frames
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     classes = spool.classes() if spool is not None else None
     shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \
@@ -152,27 +246,23 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     class_table = classes_table(projections, dataset, standards) if frames and spool is None \
         else pd.DataFrame()
     if spool is not None and frames:
-        notes.append("classes.csv is not written with --stream (it needs every grade row in "
-                     "memory); the shortfall's classes_needed is computed chunk by chunk")
+        projected.notes.append("classes.csv is not written with --stream (it needs every grade row "
+                               "in memory); the shortfall's classes_needed is computed chunk by chunk")
     if not grades:
         projections = projections[projections["grade"] == ""].reset_index(drop=True)
-    all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
-    inputs = inputs_id(config)
-    run = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": names, "draws": draws,
-                                         "seed": seed, "until": until}, sort_keys=True))
+    return Compared(projections=projections, shortfall=shortfall, classes=class_table)
+
+
+def plan(compared: Compared, dataset: Dataset, capacity: Capacity, standards: Standards,
+         asked: Asked, run_id: str, all_assumptions: list[str]) -> tuple[list[dict], dict]:
+    """The construction scheduler's records (what to build, where, how big, by when) and
+    the versioned document that carries them."""
+    shortfall = compared.shortfall
     records = export.records(shortfall, capacity, standards, dataset) if len(shortfall) else []
-    scheduler = export.document(records, run=run, dataset=dataset, until=until, scenarios=names,
-                                sources=sources(dataset), assumptions=all_assumptions)
-    result = RunResult(dataset, projections, plan_check(projections, dataset),
-                       pd.concat(implied, ignore_index=True) if implied else pd.DataFrame(),
-                       all_assumptions, capacity, shortfall, class_size_check(dataset, standards),
-                       birth_driven_coverage(dataset, capacity, until) if not frames else pd.DataFrame(),
-                       chosen_record or _ensemble_record(evidence), evidence[1] if evidence else None,
-                       evidence[2] if evidence else pd.DataFrame(), scheduler, run, inputs, notes, spool=spool)
-    result.entry_methods, result.refusals = methods, refusals
-    result.classes = class_table
-    result.spells = summarise(shortfall, dataset, capacity, standards, records) if frames else pd.DataFrame()
-    return result
+    scheduler = export.document(records, run=run_id, dataset=dataset, until=asked.until,
+                                scenarios=asked.scenarios, sources=sources(dataset),
+                                assumptions=all_assumptions)
+    return records, scheduler
 
 
 def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
@@ -200,7 +290,7 @@ def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
 def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int) -> None:
     """Refuse (ValueError) a horizon beyond the config's ``max_horizon``, too many draws or a
     run estimated not to fit in free memory, before any work starts."""
-    from forecast.inputs.bounds import MAX_DRAWS, check_memory, check_until, estimate_bytes
+    from forecast.data.inputs.bounds import MAX_DRAWS, check_memory, check_until, estimate_bytes
 
     check_until(until, dataset.base_year, config.max_horizon)
     if not 1 <= draws <= MAX_DRAWS:
@@ -400,17 +490,6 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
     return written
 
 
-def json_safe(value):
-    """The value with every NaN or infinity replaced by None: run.json must be valid JSON."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _entry_summary(methods: pd.DataFrame) -> list[dict]:
     """Counts of areas per level, grade and entry method, for run.json."""
     if methods.empty:
@@ -423,8 +502,8 @@ def summary_table(result: RunResult, area: str | None = None, lang: str = "en") 
     """Level totals of the top area(s) (or of ``area`` and the areas below it) in the base
     year and the last year, per scenario. A parent without its own base-year figure shows the
     sum of its sub-areas (``Dataset.totals_in``)."""
-    from forecast.area_filter import area_and_below
-    from forecast.labels import column, level, pad
+    from forecast.data.area_filter import area_and_below
+    from forecast.report.labels import column, level, pad
 
     proj = result.projections[result.projections["grade"] == ""]
     areas = result.dataset.areas

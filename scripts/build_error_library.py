@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.config import load_config
-from forecast.dataset import load_dataset
+from forecast import load_config
+from forecast.data.dataset import load_dataset
 from forecast.evidence.backtest import parse_origins
 from forecast.evidence.library import LIBRARY, LIBRARY_COLUMNS, build_rows
 from forecast.evidence.procedure import backtest_candidates

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.catalog import resolve_dataset
-from forecast.dataset import load_dataset
+from forecast.data.catalog import resolve_dataset
+from forecast.data.dataset import load_dataset
 from forecast.evidence.backtest import cut
 from forecast.evidence.candidates import forecast_all
 from forecast.evidence.procedure import backtest_candidates

@@ -16,11 +16,11 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from forecast.backtest import cut
-from forecast.catalog import resolve_dataset
-from forecast.config import ModelSettings
-from forecast.dataset import areas_below, load_dataset
-from forecast.projection import CohortFlow
+from forecast.data.catalog import resolve_dataset
+from forecast.data.config import ModelSettings
+from forecast.data.dataset import areas_below, load_dataset
+from forecast.evidence.backtest import cut
+from forecast.models.projection import CohortFlow
 
 METHODS = {
     "default": ModelSettings(),
@@ -80,7 +80,7 @@ def with_composite_and_evidence(table: pd.DataFrame, dataset_name: str, origins:
     mean = (wide["default"] + wide["last_value"]) / 2
     parts.append(_frame("cohort+last_value mean", mean, truth))
     if evidence:
-        from forecast.config import ModelSettings
+        from forecast.data.config import ModelSettings
         from forecast.evidence.procedure import backtest_candidates
 
         dataset = load_dataset(resolve_dataset(dataset_name))

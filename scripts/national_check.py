@@ -13,9 +13,9 @@ import argparse
 import dataclasses
 
 from forecast import load_dataset
-from forecast.catalog import resolve_dataset
-from forecast.config import ModelSettings
-from forecast.projection import CohortFlow
+from forecast.data.catalog import resolve_dataset
+from forecast.data.config import ModelSettings
+from forecast.models.projection import CohortFlow
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def test_run_without_enrolment_reports_coverage(tmp_path):
 
     import jsonschema
 
-    from forecast.export import SCHEMA_PATH
+    from forecast.planning.scheduler_export import SCHEMA_PATH
 
     doc = json.loads((tmp_path / "scheduler.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from forecast.backtest import ACCURACY, COLUMNS
 from forecast.cli import cli
+from forecast.evidence.backtest import ACCURACY, COLUMNS
 from forecast.models.registry import ALL
 from tests.conftest import REPO
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from forecast.cli import cli
-from forecast.labels import language_of, wants_simplified
+from forecast.report.labels import language_of, wants_simplified
 
 COMMANDS = [["run"], ["shortfall"], ["export"], ["report"], ["validate"], ["backtest"], ["init"],
             ["data", "list"]]

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from forecast import load_dataset
 from forecast.cli import cli
-from forecast.levels import LEVELS
-from forecast.projection import COLUMNS, CohortFlow
+from forecast.data.levels import LEVELS
+from forecast.models.projection import COLUMNS, CohortFlow
 from tests.conftest import DATA, REPO
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from forecast.cli import cli
-from forecast.dataset import load_dataset
+from forecast.data.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_every_district_grade_taught_in_2023_is_projected_or_refused(texas_run):
     refused = pd.read_csv(out / "refusals.csv", dtype={"area": str, "grade": str}, keep_default_na=False) \
         if (out / "refusals.csv").exists() else pd.DataFrame(columns=["area", "level", "grade", "status"])
     refused = refused[refused["status"] == "refused"]
-    from forecast.catalog import resolve_dataset
+    from forecast.data.catalog import resolve_dataset
 
     enrol = load_dataset(resolve_dataset("texas")).enrolment
     taught = enrol[(enrol["year"] == 2023) & (enrol["students"] > 0)]

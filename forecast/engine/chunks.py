@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast.buffers import BufferPool
-from forecast.dataset import areas_below
+from forecast.data.dataset import areas_below
+from forecast.engine.blocks import Block, to_frame
+from forecast.engine.buffers import BufferPool
 
 
 @dataclass
@@ -83,9 +84,6 @@ class ChunkResult:
 def summarise_chunk(layout: Layout, start: int, stop: int, arr: np.ndarray,
                     pool: BufferPool | None = None) -> ChunkResult:
     """Summarise a chunk's leaves and the parents complete in it; partial sums for the rest."""
-    from forecast.models.cohort import Block
-    from forecast.projection import to_frame
-
     if len(layout.keep) < arr.shape[1]:
         arr = arr[:, layout.keep]
     rows = np.flatnonzero(layout.leaf[start:stop])
@@ -165,9 +163,6 @@ class Accumulator:
         self.parts: dict[int, list] = {}
 
     def add(self, result: ChunkResult) -> list[pd.DataFrame]:
-        from forecast.models.cohort import Block
-        from forecast.projection import to_frame
-
         frames = []
         for p in result.partials:
             if p.ancestor not in self.parts:
@@ -186,3 +181,11 @@ class Accumulator:
                                        layout.scenario, layout.seats, missing=missing[None],
                                        grades=layout.grades))
         return frames
+
+
+def through_sink(sink, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """One chunk's frames through the sink (one call per chunk)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return []
+    return [sink(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.engine.chunks import Accumulator, ChunkResult, Layout, summarise_chunk
+from forecast.engine.chunks import Accumulator, ChunkResult, Layout, summarise_chunk, through_sink
 
 
 def _task(model, layout: Layout, start: int, stop: int, until: int, scenario, draws: int,
@@ -35,8 +35,6 @@ def client_for(scheduler: str | None):
 
 def run_dask(model, layout: Layout, bounds: list[tuple[int, int]], until: int, scenario,
              draws: int, seed: int, scheduler: str | None, sink=None) -> list[pd.DataFrame]:
-    from forecast.engine.run import keep
-
     sink = sink or (lambda frame: frame)
     client, cluster = client_for(scheduler)
     try:
@@ -48,7 +46,7 @@ def run_dask(model, layout: Layout, bounds: list[tuple[int, int]], until: int, s
         for future in futures:  # in chunk order: parents spanning chunks add up the same way
             result = future.result()
             future.release()
-            frames += keep(sink, result.frames + accumulator.add(result))
+            frames += through_sink(sink, result.frames + accumulator.add(result))
         return frames
     finally:
         client.close()

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.buffers import BufferPool
-from forecast.engine.chunks import Accumulator, Layout, hierarchy, summarise_chunk
+from forecast.engine.buffers import BufferPool
+from forecast.engine.chunks import Accumulator, Layout, hierarchy, summarise_chunk, through_sink
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,6 @@ def run_chunks(model, layout: Layout, until: int, scenario, draws: int, seed: in
                         sink)
 
 
-def keep(sink, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """One chunk's frames through the sink (one call per chunk)."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return []
-    return [sink(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])]
-
-
 def _run_threads(model, layout: Layout, bounds: list[tuple[int, int]], until: int, scenario,
                  draws: int, seed: int, workers: int, sink) -> list[pd.DataFrame]:
     buffers = BufferPool()  # chunks and sort buffers are reused: fresh memory is slow to touch
@@ -97,7 +89,7 @@ def _run_threads(model, layout: Layout, bounds: list[tuple[int, int]], until: in
                     turn.wait_for(lambda i=i: next_index[0] == i or failed.is_set())
                     if failed.is_set():
                         return
-                    frames[i] = keep(sink, result.frames + accumulator.add(result))
+                    frames[i] = through_sink(sink, result.frames + accumulator.add(result))
                     next_index[0] = i + 1
                     turn.notify_all()
         except BaseException:

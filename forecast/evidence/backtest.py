@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast.config import ModelSettings
-from forecast.dataset import Dataset
-from forecast.levels import LEVELS
+from forecast.data.config import ModelSettings
+from forecast.data.dataset import Dataset
+from forecast.data.levels import LEVELS
 from forecast.models.registry import ALL, BASELINES, build, run_model
 
 COLUMNS = ["area", "level", "origin", "year", "horizon", "model", "forecast", "p10", "p90",

@@ -21,8 +21,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from forecast.config import BirthsScenario, MigrationScenario, ModelSettings, Scenario
-from forecast.dataset import Dataset
+from forecast.data.config import BirthsScenario, MigrationScenario, ModelSettings, Scenario
+from forecast.data.dataset import Dataset
 from forecast.models.registry import build, own_series_totals, run_model
 from forecast.models.series import FORECAST_COLUMNS, Forecast
 
@@ -48,7 +48,7 @@ class CohortVariant:
     name: ClassVar[str] = "cohort"
 
     def forecast(self, dataset: Dataset, until: int, births: BirthsScenario | None = None) -> Forecast:
-        from forecast.projection import CohortFlow
+        from forecast.models.projection import CohortFlow
 
         scenario = Scenario(births=births or BirthsScenario(),
                             migration=MigrationScenario(mode="estimated" if self.drift else "none"))

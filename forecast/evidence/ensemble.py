@@ -1,6 +1,6 @@
 """The ``auto`` model: combine the models the backtest says are worth using.
 
-Per level, from a rolling-origin backtest (``forecast.backtest``):
+Per level, from a rolling-origin backtest (``forecast.evidence.backtest``):
 
 1. **Eligible** models beat every baseline: their mean absolute percentage error is lower
    than each baseline's on the forecasts both made (same area, origin and year), over at
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from forecast.config import BirthsScenario, ModelSettings
-from forecast.dataset import Dataset, areas_below
+from forecast.data.config import BirthsScenario, ModelSettings
+from forecast.data.dataset import Dataset, areas_below
 from forecast.evidence.backtest import Backtest
 from forecast.models.registry import BASELINES, build, run_model
 from forecast.models.series import Z80

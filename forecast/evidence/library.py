@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.dataset import Dataset
+from forecast.data.catalog import shipped_root
+from forecast.data.dataset import Dataset
 
-LIBRARY = Path(__file__).resolve().parents[2] / "data" / "evidence" / "error_library.csv"
+LIBRARY = shipped_root() / "data" / "evidence" / "error_library.csv"
 ROLES = ("pre_primary", "primary", "lower_secondary", "upper_secondary")
 ROLE_OF = {
     "kindergarten": "pre_primary", "pre_k": "pre_primary", "preschool": "pre_primary",

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast.config import BirthsScenario, ModelSettings
-from forecast.dataset import Dataset
+from forecast.data.config import BirthsScenario, ModelSettings
+from forecast.data.dataset import Dataset
 from forecast.evidence.backtest import COLUMNS, Backtest, cut
 from forecast.evidence.candidates import candidate_names, forecast_all
 from forecast.evidence.choice import TUNED, nested, static_combinations

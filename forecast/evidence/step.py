@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.config import RunConfig
-from forecast.dataset import Dataset, areas_below
+from forecast.data.config import RunConfig
+from forecast.data.dataset import Dataset, areas_below
 from forecast.evidence.backtest import parse_origins
 from forecast.evidence.ensemble import apply_to_projection, lognormal_exceedance
 from forecast.evidence.library import load_library

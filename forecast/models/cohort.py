@@ -22,18 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.births import BirthSchedule
-from forecast.buffers import BufferPool, take
-from forecast.config import Scenario
-from forecast.dataset import Dataset
+from forecast.data.births import BirthSchedule
+from forecast.data.config import Scenario
+from forecast.data.dataset import Dataset
+from forecast.data.system import SchoolSystem
+from forecast.engine.blocks import Block
+from forecast.engine.buffers import BufferPool, take
+from forecast.engine.draws import damped_sum
 from forecast.engine.streams import AreaStreams
 from forecast.engine.subtrees import chunk_bounds, group_labels, grouped_order
-from forecast.models.flow import Block, additions, apply_track_share, collect
+from forecast.models.flow import additions, apply_track_share, collect
 from forecast.models.grades import FittedGradeCohort, GradeCohortFlow
-from forecast.system import SchoolSystem
-from forecast.uncertainty import damped_sum
 
-__all__ = ["Block", "FittedGradeCohort", "FittedLevelCohort", "GradeCohortFlow", "LevelCohortFlow"]
+__all__ = ["FittedGradeCohort", "FittedLevelCohort", "GradeCohortFlow", "LevelCohortFlow"]
 
 
 def _cohort_sums(totals: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem) -> pd.Series:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from forecast.system import SchoolSystem
+from forecast.data.system import SchoolSystem
 
 NONE, PROGRESSION, BIRTHS, OWN, POOL = 0, 1, 2, 3, 4
 METHOD = {PROGRESSION: "progression", BIRTHS: "births", OWN: "own history", POOL: "feeder pool"}

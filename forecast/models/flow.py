@@ -4,23 +4,12 @@ from their history and drawn, and the additions scenarios make (movers, housing)
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
-from forecast.config import Scenario
-from forecast.system import SchoolSystem
-
-
-@dataclass
-class Block:
-    """Projected draws for a set of areas: draws[area, slot, year, draw]."""
-
-    areas: list[str]
-    slots: list[tuple[str, str]]  # (level, grade); grade "" = level total
-    years: np.ndarray
-    draws: np.ndarray
-    model: str
+from forecast.data.config import Scenario
+from forecast.data.system import SchoolSystem
+from forecast.engine.blocks import Block
 
 
 def additions(areas: list[str], levels: list[str], years: np.ndarray, scenario: Scenario) -> np.ndarray:

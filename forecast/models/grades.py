@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from forecast.births import BirthSchedule
-from forecast.buffers import BufferPool, take
-from forecast.config import Scenario
-from forecast.dataset import Dataset
+from forecast.data.births import BirthSchedule
+from forecast.data.config import Scenario
+from forecast.data.dataset import Dataset
+from forecast.engine.blocks import Block
+from forecast.engine.buffers import BufferPool, take
 from forecast.engine.streams import AreaStreams
 from forecast.engine.subtrees import chunk_bounds, group_labels, grouped_order
 from forecast.models import entry
 from forecast.models.flow import (
-    Block,
     additions,
     collect,
     draw_ratio,

@@ -28,9 +28,9 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from forecast.config import BirthsScenario
-from forecast.dataset import Dataset
-from forecast.levels import LEVELS
+from forecast.data.config import BirthsScenario
+from forecast.data.dataset import Dataset
+from forecast.data.levels import LEVELS
 from forecast.models.series import FORECAST_COLUMNS, Forecast, TooShortError, level_panel
 
 MIN_RESIDUALS_PER_HORIZON = 5

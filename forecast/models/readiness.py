@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.dataset import Dataset
+from forecast.data.dataset import Dataset
 from forecast.models.regression import DriverRegression
 from forecast.models.smoothing import DampedETS
 
@@ -46,8 +46,8 @@ def entry_plan(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How every entry grade (or level total) will be projected, area by area, and the area x
     grades that will be refused or borrow their ratio: what ``forecast run`` writes to
     entry_methods.csv and refusals.csv."""
-    from forecast.config import ModelSettings
-    from forecast.projection import CohortFlow
+    from forecast.data.config import ModelSettings
+    from forecast.models.projection import CohortFlow
 
     fitted = CohortFlow(ModelSettings()).fit(dataset)
     return fitted.entry_methods, fitted.refusals

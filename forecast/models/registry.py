@@ -11,8 +11,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from forecast.config import BirthsScenario, ModelSettings, Scenario
-from forecast.dataset import Dataset
+from forecast.data.config import BirthsScenario, ModelSettings, Scenario
+from forecast.data.dataset import Dataset
 from forecast.models.baselines import LastValue, RatioMean, RatioSES
 from forecast.models.pooled import PooledRidge
 from forecast.models.regression import DriverRegression
@@ -36,7 +36,7 @@ class CohortTotals:
     min_history: ClassVar[int] = 1
 
     def forecast(self, dataset: Dataset, until: int, births: BirthsScenario | None = None) -> Forecast:
-        from forecast.projection import CohortFlow
+        from forecast.models.projection import CohortFlow
 
         scenario = Scenario(births=births) if births is not None else None
         try:

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from forecast.births import BirthSchedule
-from forecast.config import BirthsScenario
-from forecast.dataset import Dataset, year_ranges
-from forecast.system import SchoolSystem
+from forecast.data.births import BirthSchedule
+from forecast.data.config import BirthsScenario
+from forecast.data.dataset import Dataset, year_ranges
+from forecast.data.system import SchoolSystem
 
 FORECAST_COLUMNS = ["area", "level", "year", "model", "mean", "p10", "p90"]
 Z80 = float(norm.ppf(0.9))  # half-width of an 80 % normal interval in standard deviations

@@ -7,10 +7,10 @@ import errno
 
 def user_message(exc: BaseException) -> str | None:
     """The message for an input or environment failure, or None for an internal error."""
-    from forecast.config import ConfigError
-    from forecast.inputs.encoding import InputFileError
+    from forecast.data.config import ConfigError
+    from forecast.data.inputs.encoding import InputFileError
+    from forecast.data.problems import DatasetError
     from forecast.outputs.rundir import RunFolderError
-    from forecast.validation import DatasetError
 
     if isinstance(exc, InputFileError | ConfigError | DatasetError | RunFolderError):
         return str(exc)

@@ -7,6 +7,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from forecast.common.jsonsafe import json_safe
+
 
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -30,8 +32,6 @@ def finalise(folder: Path) -> None:
         return
     meta = json.loads(record.read_text(encoding="utf-8"))
     meta["files"] = files_of(folder)
-    from forecast.pipeline import json_safe
-
     record.write_text(json.dumps(json_safe(meta), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from forecast.labels import level
+from forecast.report.labels import level
 
 PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^births after the last observed year are held at that year's value, then the "

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecast.labels import level as level_name
+from forecast.report.labels import level as level_name
 
 WORDS = {
     "en": {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.dataset import Dataset
-from forecast.labels import language_of, wants_simplified
+from forecast.data.dataset import Dataset
+from forecast.report.labels import language_of, wants_simplified
 from forecast.report.script import to_simplified
 
 
@@ -87,9 +87,9 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
 
 def _dataset_of(meta: dict) -> Dataset | None:
     """The run's dataset, found again from run.json; None when it has moved."""
-    from forecast.config import RunConfig
-    from forecast.dataset import load_dataset
-    from forecast.validation import DatasetError
+    from forecast.data.config import RunConfig
+    from forecast.data.dataset import load_dataset
+    from forecast.data.problems import DatasetError
 
     try:
         config = RunConfig.model_validate(meta.get("config") or {})

@@ -25,13 +25,13 @@ from pathlib import Path
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from forecast import __version__
-from forecast.io import atomic_write_text
-from forecast.labels import column, level, method_name, projects_text, text
+from forecast.common.files import atomic_write_text
+from forecast.common.version import __version__
 from forecast.report.assumptions_zh import in_chinese
 from forecast.report.fonts import subset_woff
 from forecast.report.honesty import interval_note
 from forecast.report.inputs import ReportInputs
+from forecast.report.labels import column, level, method_name, projects_text, text
 from forecast.report.sources import display
 
 FONT = "ForecastCJK"  # the embedded subset's family name

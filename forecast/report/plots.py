@@ -18,13 +18,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from forecast.io import atomic_write_with
-from forecast.labels import column, text
-from forecast.labels import level as level_name
-from forecast.levels import LEVELS
+from forecast.common.files import atomic_write_with
+from forecast.data.levels import LEVELS
 from forecast.outputs.determinism import PNG_METADATA
 from forecast.report.fonts import cjk_font
 from forecast.report.inputs import ReportInputs
+from forecast.report.labels import column, text
+from forecast.report.labels import level as level_name
 
 BAND = "#9ecae1"  # the P10-P90 band; tests look for it in screenshots
 MEAN = "#08519c"

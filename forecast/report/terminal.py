@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.labels import column, level, text
+from forecast.report.labels import column, level, text
 
 FINEST = ["area", "level", "scenario", "base_year_deficit", "first_year_short_mean",
           "first_year_short_p90", "last_year_short_p90", "peak_year", "peak_deficit_mean",

@@ -16,13 +16,13 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from forecast import __version__
-from forecast.io import atomic_write_with
-from forecast.labels import column, level, method_name, projects_text, text
+from forecast.common.files import atomic_write_with
+from forecast.common.version import __version__
 from forecast.outputs.determinism import fix_zip
 from forecast.report.assumptions_zh import in_chinese
 from forecast.report.honesty import interval_note
 from forecast.report.inputs import ReportInputs
+from forecast.report.labels import column, level, method_name, projects_text, text
 from forecast.report.sources import display
 
 MAX_ROWS = 100_000  # projection rows in the sheet; projections.csv always has them all

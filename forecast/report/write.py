@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forecast.labels import LANGUAGES
 from forecast.report.inputs import ReportInputs
+from forecast.report.labels import LANGUAGES
 from forecast.report.page import write_page
 from forecast.report.plots import write_plots
 from forecast.report.workbook import write_workbook

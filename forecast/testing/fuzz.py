@@ -716,7 +716,7 @@ _UNHANDLED = re.compile(r"Traceback|error: [A-Za-z]*(Error|Exception):")
 
 def tables_of(folder: Path) -> dict:
     """The dataset's tables in a canonical order (rows and columns sorted), for comparing reads."""
-    from forecast.dataset import load_dataset
+    from forecast.data.dataset import load_dataset
 
     dataset = load_dataset(folder)
     frames = {"births": dataset.births, "enrolment": dataset.enrolment, "areas": dataset.areas,

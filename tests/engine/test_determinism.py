@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.dataset import load_dataset
+from forecast.data.dataset import load_dataset
 from forecast.engine.run import Engine
 from forecast.engine.streams import AreaStreams, area_normals, stable_hash
-from forecast.projection import CohortFlow, project_bounded
+from forecast.models.projection import CohortFlow, project_bounded
 
 
 def write_tree(folder, n_counties: int = 3, towns: int = 4, seed: int = 0):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.catalog import resolve_dataset
-from forecast.dataset import load_dataset
+from forecast.data.catalog import resolve_dataset
+from forecast.data.dataset import load_dataset
 from forecast.evidence.backtest import cut
 from forecast.evidence.procedure import backtest_candidates, forecast_chosen
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from forecast.catalog import resolve_dataset
 from forecast.cli import cli
-from forecast.dataset import load_dataset
+from forecast.data.catalog import resolve_dataset
+from forecast.data.dataset import load_dataset
 from forecast.evidence.library import LIBRARY, LIBRARY_COLUMNS, ErrorLibrary, load_library, role
 from tests.conftest import REPO
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecast.dataset import load_dataset
+from forecast.data.dataset import load_dataset
 from forecast.evidence.candidates import PanelBaseline
 from forecast.evidence.procedure import backtest_candidates, warmup_origins
 from tests.conftest import write_cohort_process

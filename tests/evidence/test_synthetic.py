@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.dataset import load_dataset
+from forecast.data.dataset import load_dataset
 from forecast.evidence.procedure import backtest_candidates
 from tests.conftest import write_cohort_process
 

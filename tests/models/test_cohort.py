@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast import load_dataset
-from forecast.config import BirthsScenario, MigrationScenario, ModelSettings, Scenario
+from forecast.data.config import BirthsScenario, MigrationScenario, ModelSettings, Scenario
 from forecast.models.cohort import GradeCohortFlow, LevelCohortFlow
-from forecast.projection import CohortFlow
+from forecast.models.projection import CohortFlow
 
 
 def write(folder: Path, births: dict, enrolment: list[tuple], yaml: str = "") -> Path:

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecast.dataset import load_dataset
-from forecast.projection import CohortFlow
-from forecast.system import PRESETS
+from forecast.data.dataset import load_dataset
+from forecast.data.system import PRESETS
+from forecast.models.projection import CohortFlow
 
 
 def write(folder: Path, meta: dict, enrolment: list[tuple], births: list[tuple] | None = None) -> Path:

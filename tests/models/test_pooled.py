@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecast import load_dataset
-from forecast.backtest import cut
+from forecast.evidence.backtest import cut
 from forecast.models.baselines import LastValue
 from forecast.models.pooled import PooledRidge
 from tests.conftest import write_cohort_process

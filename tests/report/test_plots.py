@@ -6,7 +6,7 @@ from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
 
-from forecast.levels import LEVELS
+from forecast.data.levels import LEVELS
 from forecast.report.fonts import cjk_font
 
 

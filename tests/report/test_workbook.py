@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from forecast.labels import column, level, text
 from forecast.report import read_outputs
+from forecast.report.labels import column, level, text
 from forecast.report.workbook import write_workbook
 
 

@@ -1,0 +1,143 @@
+"""A CSV file as a frame of stripped strings, with the file's structural faults as reasons.
+
+Parsing numbers and checking values is validation's job; this module only turns bytes into
+cells: encoding (see ``encoding``), delimiter, header (no duplicate or unnamed columns) and
+ragged rows. Blank lines are skipped, as a spreadsheet shows them.
+
+Two readers give the same cells: a fast one (pyarrow's CSV parser on the file's bytes, cells
+kept as compact Arrow strings) for the common case of a UTF-8 file with a clean header, no
+quotes and rows as wide as the header, and a careful one (the ``csv`` module, row by row)
+for everything else, which finds and names each fault. A province of 100,000 schools (18
+million rows, 1.2 GB) is read by the fast one in about 8 s and 3 GB; the careful one held
+every cell as a Python object.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from forecast.data.inputs.encoding import InputFileError, read_bytes, read_text, reason_of
+
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
+
+
+@dataclass
+class RawTable:
+    """Cells as text, the encoding read and the faults found (row = spreadsheet row, or None)."""
+
+    frame: pd.DataFrame
+    encoding: str = ""
+    faults: list[tuple[str, int | None, str | None]] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not self.faults
+
+
+def read_csv(path: Path) -> RawTable:
+    """Read ``path``; structural faults are returned, never raised."""
+    fast = _fast_table(path)
+    if fast is not None:
+        return fast
+    try:
+        text, encoding = read_text(path)
+    except InputFileError as exc:
+        return RawTable(pd.DataFrame(), "", [(reason_of(exc, path), None, None)])
+    if not text.strip():
+        return RawTable(pd.DataFrame(), encoding, [("is empty: it needs a header row and data rows", None, None)])
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True)
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        return RawTable(pd.DataFrame(), encoding, [(f"cannot be read as CSV: {exc}", None, None)])
+    header = [unicodedata.normalize("NFKC", c).strip() for c in rows[0]]
+    faults: list[tuple[str, int | None, str | None]] = []
+    if len(header) == 1:
+        for sep, name in _OTHER_DELIMITERS.items():
+            if sep in header[0]:
+                faults.append((f"the header is separated by {name}, not commas; save the file as "
+                               "comma-separated CSV", 1, None))
+                return RawTable(pd.DataFrame(), encoding, faults)
+    body = rows[1:]
+    width = len(header)
+    keep = list(range(width))
+    for i, name in enumerate(header):
+        if name == "":
+            if any(i < len(r) and r[i].strip() for r in body):
+                faults.append((f"column {i + 1} has values but no name in the header", 1, None))
+            keep.remove(i)
+    seen: dict[str, int] = {}
+    for i in keep:
+        name = header[i]
+        if name in seen:
+            faults.append((f"column '{name}' appears twice (columns {seen[name] + 1} and {i + 1}); "
+                           "keep one", 1, name))
+        else:
+            seen[name] = i
+    cells = []
+    for number, row in enumerate(body, start=2):
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            faults.append((f"has {len(row)} fields but the header has {width} (a stray comma or "
+                           "an unquoted comma inside a value?)", number, None))
+        padded = row + [""] * (width - len(row))
+        cells.append([padded[i].strip() for i in keep])
+    frame = pd.DataFrame(cells, columns=[header[i] for i in keep], dtype=object)
+    if faults:
+        return RawTable(frame, encoding, faults)
+    return RawTable(frame.astype(str) if len(frame) else frame, encoding, [])
+
+
+def _fast_table(path: Path) -> RawTable | None:
+    """The cells of a plain UTF-8 CSV read by pyarrow, or None when the careful reader must
+    look: another encoding or invalid UTF-8, quotes (whose faults a fast parser forgives),
+    NUL bytes, lone carriage returns, a first line that is not a clean header (blank, unnamed
+    or repeated columns, another delimiter), or a row narrower or wider than the header."""
+    try:
+        data = read_bytes(path)
+    except InputFileError:
+        return None  # the careful reader reports it
+    encoding = "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        data, encoding = data[len(codecs.BOM_UTF8):], "utf-8-sig"
+    if b'"' in data or b"\x00" in data or not data.strip():
+        return None
+    end = data.find(b"\n")
+    try:
+        first = data[: end if end >= 0 else len(data)].rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in first:  # lines ended by lone carriage returns: let the careful reader split them
+        return None
+    header = [unicodedata.normalize("NFKC", c).strip() for c in first.split(",")]
+    if len(header) < 2 or "" in header or len(set(header)) < len(header):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False, check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None  # a ragged row or invalid UTF-8: the careful reader says which
+    del data
+    frame = table.to_pandas()
+    del table
+    frame.columns = header
+    if frame.empty:
+        return RawTable(frame, encoding, [])
+    for column in frame.columns:
+        frame[column] = frame[column].astype(str).str.strip()
+    blank = (frame == "").all(axis=1).to_numpy()
+    return RawTable(frame[~blank].reset_index(drop=True) if blank.any() else frame, encoding, [])

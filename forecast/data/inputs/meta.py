@@ -1,0 +1,107 @@
+"""``dataset.yaml``: read strictly (encoding, duplicate keys) and type-checked by pydantic.
+
+Tolerant of every key the shipped datasets use, plus ``system:`` (any mapping or string;
+``forecast.data.system`` checks it). Unknown keys are warned about with the closest known key,
+since a misspelt ``base_yaer`` would otherwise be ignored silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+from forecast.data.inputs.encoding import InputFileError, reason_of
+from forecast.data.inputs.yaml_loader import load_yaml
+
+Text = str | StrictInt
+
+
+class AreaEntry(BaseModel):
+    """One declared area: its id, parent (None for a top area) and display name."""
+
+    model_config = ConfigDict(extra="allow")
+    area: Text
+    parent: Text | None = None
+    name: Text | None = None
+
+
+class DatasetMeta(BaseModel):
+    """The keys ``dataset.yaml`` may hold, with their types."""
+
+    model_config = ConfigDict(extra="allow")
+    name: Text | None = None
+    title: str | None = None
+    language: str | None = None  # of the names and notes (e.g. zh, en)
+    base_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
+    plan_period: list[StrictInt] | None = None
+    units: str | None = None
+    areas: list[AreaEntry] | None = None
+    births_proxy: dict[str, Any] | str | None = None
+    sources: list[str] | str | None = None
+    notes: list[str] | str | None = None
+    system: dict[str, Any] | str | None = None
+
+
+KNOWN_KEYS = tuple(DatasetMeta.model_fields)
+
+
+def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, str]], str]:
+    """(meta, problems as (reason, key, severity), encoding) for ``file``; an unreadable or
+    invalid file gives an empty meta and an error."""
+    try:
+        data, encoding = load_yaml(file)
+    except InputFileError as exc:
+        return {}, [(reason_of(exc, file), None, "error")], ""
+    if data is None:
+        return {}, [], encoding
+    if not isinstance(data, dict):
+        return {}, [("must be a mapping of keys (name, areas, base_year, ...), not a "
+                     f"{type(data).__name__}", None, "error")], encoding
+    problems: list[tuple[str, str | None, str]] = []
+    for key in data:
+        if str(key) not in KNOWN_KEYS:
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append((f"unknown key '{key}' is ignored{hint}", str(key), "warning"))
+    try:
+        DatasetMeta.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("str", "int",
+                                                                                   "dict", "list")))
+            got = error.get("input")
+            shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+            problems.append((f"{_plain(error)}{shown}", loc, "error"))
+        return {}, _dedupe(problems), encoding
+    return _normalised(data), problems, encoding
+
+
+def _normalised(data: dict[str, Any]) -> dict[str, Any]:
+    """Lists where a single string was given; area ids as text (``area: 110101`` and
+    ``parent: 110101`` must match the CSV's text ids)."""
+    out = dict(data)
+    for key in ("sources", "notes"):
+        if isinstance(out.get(key), str):
+            out[key] = [out[key]]
+    if out.get("areas"):
+        out["areas"] = [{**a, **{k: str(a[k]) for k in ("area", "parent", "name")
+                                 if a.get(k) is not None}} for a in out["areas"]]
+    return out
+
+
+def _plain(error: dict) -> str:
+    kind = error["type"]
+    if kind in ("int_type", "int_parsing"):
+        return "must be a whole number such as 2020"
+    if kind == "list_type":
+        return "must be a list (one '- ' line per entry)"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of keys"
+    return error["msg"]
+
+
+def _dedupe(problems):
+    return list(dict.fromkeys(problems))

@@ -1,0 +1,147 @@
+"""Stress table: a grid of births multipliers x migration scales, and where each area runs short.
+
+``forecast sweep --grid births=0.8:1.2:0.05 --grid migration=0.5:1.5:0.25`` projects the
+config's default scenario at every grid point (births multiplied by ``births`` from the
+first projected birth year, the estimated migration drift scaled by ``migration``; draws keyed
+by area, so every point uses the same random draws and only the multipliers differ) and
+writes, per area, level and grid point in the target year (default: the config's ``until``):
+
+* ``sweep.csv``: P90 demand, seats, P(shortfall) (share of draws above the seats) and whether
+  the P90 demand exceeds the seats;
+* ``thresholds.csv``: for each value of one multiplier, the smallest value of the other at
+  which the P90 demand first exceeds the seats (empty, with the reason, when it never does
+  within the grid or already does at the grid's lowest value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.common.files import atomic_write_csv
+from forecast.data.config import RunConfig, Scenario
+from forecast.data.dataset import Dataset, load_dataset
+from forecast.data.standards import standards_for
+from forecast.engine.run import Engine
+from forecast.models.projection import CohortFlow
+from forecast.planning.capacity import build_capacity
+from forecast.planning.shortfall import compare
+
+AXES = ("births", "migration")
+SWEEP_COLUMNS = ["area", "level", "year", "births", "migration", "demand_p90", "seats",
+                 "p_shortfall", "p90_exceeds_seats"]
+THRESHOLD_COLUMNS = ["area", "level", "year", "vary", "births", "migration", "threshold", "reading"]
+
+
+def parse_grid(spec: str) -> tuple[str, np.ndarray]:
+    """``births=0.8:1.2:0.05`` -> ("births", [0.8, 0.85, ..., 1.2]) (both ends included)."""
+    name, _, values = spec.partition("=")
+    name = name.strip()
+    if name not in AXES:
+        raise ValueError(f"--grid {spec!r}: the axis must be one of {', '.join(AXES)}")
+    try:
+        lo, hi, step = (float(x) for x in values.split(":"))
+    except ValueError:
+        raise ValueError(f"--grid {spec!r}: write NAME=START:STOP:STEP, e.g. births=0.8:1.2:0.05") from None
+    if step <= 0 or hi < lo or lo < 0:
+        raise ValueError(f"--grid {spec!r}: need 0 <= START <= STOP and STEP > 0")
+    count = int(np.floor((hi - lo) / step + 1e-9)) + 1
+    if count > 200:
+        raise ValueError(f"--grid {spec!r}: {count} points; at most 200 per axis")
+    return name, np.round(lo + step * np.arange(count), 10)
+
+
+def scenario_at(base: Scenario, births: float, migration: float) -> Scenario:
+    """The base scenario with births multiplied by ``births`` and the migration drift scaled
+    by ``migration`` (on top of the base scenario's own multiplier and scale)."""
+    b = base.births
+    multiplier = ({y: m * births for y, m in b.multiplier.items()} if isinstance(b.multiplier, dict)
+                  else b.multiplier * births)
+    m = base.migration
+    if m.mode == "none":
+        raise ValueError("the default scenario sets migration to none; a migration scale has "
+                         "nothing to scale (choose a scenario with estimated migration)")
+    scale = (m.scale if m.mode == "scaled" else 1.0) * migration
+    return base.model_copy(update={
+        "births": b.model_copy(update={"multiplier": multiplier}),
+        "migration": m.model_copy(update={"mode": "scaled", "scale": scale})})
+
+
+@dataclass
+class SweepResult:
+    sweep: pd.DataFrame
+    thresholds: pd.DataFrame
+
+
+def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | None = None,
+              draws: int | None = None, seed: int | None = None,
+              engine: Engine | None = None, dataset: Dataset | None = None) -> SweepResult:
+    """Project every grid point and tabulate the shortfall in ``year``."""
+    dataset = dataset or load_dataset(config.dataset_path())
+    year = year or config.until
+    if year <= dataset.base_year:
+        raise ValueError(f"the target year ({year}) must be after the base year ({dataset.base_year})")
+    if dataset.enrolment.empty:
+        raise ValueError(f"{dataset.name} has no enrolment: there is no demand to sweep")
+    draws = draws or config.draws
+    seed = config.seed if seed is None else seed
+    births = grid.get("births", np.array([1.0]))
+    migration = grid.get("migration", np.array([1.0]))
+    standards = standards_for(config)
+    capacity = build_capacity(dataset, config.capacity, standards, year)
+    seats = capacity.seats_lookup() if len(capacity.rolled) else None
+    fitted = CohortFlow(config.model).fit(dataset)
+    base = config.scenarios[config.default_scenario]
+    rows = []
+    for b in births:
+        for m in migration:
+            frame = fitted.project(year, scenario_at(base, float(b), float(m)), draws, seed,
+                                   scenario_name="sweep", seats=seats, engine=engine)
+            short = compare(frame, capacity, standards, dataset.system)
+            short = short[short["year"] == year]
+            rows.append(pd.DataFrame({
+                "area": short["area"], "level": short["level"], "year": year,
+                "births": float(b), "migration": float(m), "demand_p90": short["demand_p90"],
+                "seats": short["seats"], "p_shortfall": short["p_shortfall"],
+                "p90_exceeds_seats": short["demand_p90"] > short["seats"]}))
+    sweep = pd.concat(rows, ignore_index=True)[SWEEP_COLUMNS]
+    return SweepResult(sweep, thresholds(sweep))
+
+
+def thresholds(sweep: pd.DataFrame) -> pd.DataFrame:
+    """For each area, level and value of one axis, the smallest value of the other axis at
+    which the P90 demand exceeds the seats."""
+    out = []
+    for vary, held in (("births", "migration"), ("migration", "births")):
+        for (area, level, year, at), part in sweep.groupby(["area", "level", "year", held], sort=True):
+            part = part.sort_values(vary)
+            short = part["p90_exceeds_seats"].to_numpy()
+            values = part[vary].to_numpy()
+            if not short.any():
+                value, reading = np.nan, f"P90 demand stays within the seats up to {vary} {values[-1]:g}"
+            elif short[0]:
+                value, reading = np.nan, f"P90 demand already exceeds the seats at {vary} {values[0]:g}"
+            else:
+                first = int(np.argmax(short))
+                value = values[first]
+                reading = (f"P90 demand exceeds the seats from {vary} {value:g} "
+                           f"(within the seats at {values[first - 1]:g})")
+                if not short[first:].all():
+                    reading += "; not at every larger value"
+            row = {"area": area, "level": level, "year": year, "vary": vary,
+                   "births": np.nan, "migration": np.nan, "threshold": value, "reading": reading}
+            row[held] = at
+            out.append(row)
+    return pd.DataFrame(out, columns=THRESHOLD_COLUMNS)
+
+
+def write_sweep(result: SweepResult, out: Path) -> list[Path]:
+    """``sweep.csv`` and ``thresholds.csv`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "sweep.csv", out / "thresholds.csv"]
+    atomic_write_csv(paths[0], result.sweep, decimals=4)
+    atomic_write_csv(paths[1], result.thresholds, decimals=4)
+    return paths
