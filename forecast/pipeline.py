@@ -273,7 +273,9 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != config.until
             or not asked <= set(meta.get("scenarios") or [])):
         return None
-    return pd.read_csv(table, keep_default_na=True), meta
+    from forecast.outputs.cells import restore  # names exactly as the run had them
+
+    return restore(pd.read_csv(table, keep_default_na=True)), meta
 
 
 def sources(dataset: Dataset) -> list[str]:

@@ -79,7 +79,7 @@ def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | Non
               draws: int | None = None, seed: int | None = None,
               engine: Engine | None = None, dataset: Dataset | None = None) -> SweepResult:
     """Project every grid point and tabulate the shortfall in ``year``."""
-    from forecast.pipeline import standards_for
+    from forecast.pipeline import check_run_size, standards_for
 
     dataset = dataset or load_dataset(config.dataset_path())
     year = year or config.until
@@ -91,6 +91,10 @@ def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | Non
     seed = config.seed if seed is None else seed
     births = grid.get("births", np.array([1.0]))
     migration = grid.get("migration", np.array([1.0]))
+    try:  # the bounds of `run`: horizon (max_horizon), draws and memory, one point at a time
+        check_run_size(dataset, config, year, draws, 1)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("--until", "--year")) from None
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, year)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
@@ -140,9 +144,13 @@ def thresholds(sweep: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_sweep(result: SweepResult, out: Path) -> list[Path]:
-    """``sweep.csv`` and ``thresholds.csv`` in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "sweep.csv", out / "thresholds.csv"]
-    atomic_write_csv(paths[0], result.sweep, decimals=4)
-    atomic_write_csv(paths[1], result.thresholds, decimals=4)
-    return paths
+    """``sweep.csv`` and ``thresholds.csv`` in ``out``, under the run-folder rule of ``run``
+    (``forecast.outputs.rundir``): beside the run already there (copied, then swapped in), or
+    alone in a new or empty folder; a folder holding files forecast did not write is refused."""
+    from forecast.outputs import run_folder
+
+    out = Path(out)
+    with run_folder(out, keep=(out / "run.json").is_file()) as folder:
+        atomic_write_csv(folder / "sweep.csv", result.sweep, decimals=4)
+        atomic_write_csv(folder / "thresholds.csv", result.thresholds, decimals=4)
+    return [out / "sweep.csv", out / "thresholds.csv"]
