@@ -59,6 +59,10 @@ def run(data: str | Path | None = None, *, config: str | Path | None = None,
     from forecast.pipeline import write_outputs
 
     settings = configure(config, data)
+    if out is not None:
+        from forecast.outputs.rundir import check_out
+
+        check_out(out)  # before computing: RunFolderError when the folder cannot take the run
     result = run_pipeline(settings, scenarios, draws=draws, seed=seed, until=until, method=method)
     if out is not None:
         from forecast.report import read_outputs, write_report

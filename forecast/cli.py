@@ -199,9 +199,11 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
     in, into the same run folder); input problems become InputError. ``engine``, ``grades``,
     ``stream``, ``fmt``: see docs/scale.md."""
     from forecast.data.problems import DatasetError
+    from forecast.outputs.rundir import check_out
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
 
+    check_out(out)  # before computing: a folder that cannot take the run fails in a second
     try:
         if names and len(names) > 1:  # a progress bar only where there is progress to show
             with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
@@ -544,6 +546,9 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     unknown = [m for m in chosen or [] if m not in ALL]
     if unknown:
         raise InputError(f"--models: unknown model(s) {', '.join(unknown)}; use {', '.join(ALL)}")
+    from forecast.outputs.rundir import check_out
+
+    check_out(out_dir)  # before computing
     try:
         dataset = load_dataset(config.dataset_path())
         years = parse_origins(origins if origins is not None else settings.origins, dataset)
@@ -629,21 +634,29 @@ def data_list(lang) -> None:
               help="NAME=START:STOP:STEP with NAME births (multiplier of projected births) or "
               "migration (scale of the estimated drift); repeatable, e.g. --grid births=0.8:1.2:0.05.")
 @click.option("--year", type=int, default=None, help="Target year (default: the config's until).")
+@click.option("--max-horizon", type=click.IntRange(1, 200), default=None,
+              help="Allow --year this many years after the base year (default: the config's, 30).")
 @click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
 @click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
 @click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="Where chunks are projected (see forecast run).")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-def sweep(config_path, data_dir, grids, year, draws, seed, out_dir, engine_kind, scheduler) -> None:
+def sweep(config_path, data_dir, grids, year, max_horizon, draws, seed, out_dir, engine_kind,
+          scheduler) -> None:
     """Stress table: P(shortfall) per area and level at every grid point of births
     multipliers x migration scales, and the multiplier at which the P90 demand first exceeds
     the seats. Writes OUT/sweep.csv and OUT/thresholds.csv."""
     from forecast.data.problems import DatasetError
     from forecast.engine.run import Engine
-    from forecast.planning.sweep import parse_grid, run_sweep, write_sweep
+    from forecast.outputs.rundir import check_out
+    from forecast.outputs.sweep import write_sweep
+    from forecast.planning.sweep import parse_grid, run_sweep
 
     config = _load(config_path, data_dir)
+    if max_horizon is not None:
+        config = config.model_copy(update={"max_horizon": max_horizon})
+    check_out(out_dir)  # the run-folder rule of `run`, checked before computing
     try:
         grid = dict(parse_grid(g) for g in grids)
         result = run_sweep(config, grid, year=year, draws=draws, seed=seed,

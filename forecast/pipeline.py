@@ -17,6 +17,7 @@ from forecast.common.memory import give_back
 from forecast.common.version import __version__
 from forecast.data.config import ConfigError, RunConfig, level_key_problems
 from forecast.data.dataset import Dataset, load_dataset
+from forecast.data.inputs.bounds import check_run_size
 from forecast.data.standards import Standards, standards_for
 from forecast.data.system import split_group
 from forecast.engine.run import Engine
@@ -287,20 +288,6 @@ def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
     return notes
 
 
-def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int) -> None:
-    """Refuse (ValueError) a horizon beyond the config's ``max_horizon``, too many draws or a
-    run estimated not to fit in free memory, before any work starts."""
-    from forecast.data.inputs.bounds import MAX_DRAWS, check_memory, check_until, estimate_bytes
-
-    check_until(until, dataset.base_year, config.max_horizon)
-    if not 1 <= draws <= MAX_DRAWS:
-        raise ValueError(f"--draws {draws}: use 1 to {MAX_DRAWS:,}")
-    parents = int(dataset.areas["parent"].dropna().nunique())
-    slots = len(dataset.system.slots()) + len(dataset.system.level_names)
-    check_memory(estimate_bytes(len(dataset.areas), parents, slots, until - dataset.base_year,
-                                draws, scenarios))
-
-
 def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[str]):
     """Backtest the dataset with the config's settings and build the ensemble from it
     (None, with a note, when the data allow no backtest: the cohort flow is then used)."""
@@ -363,7 +350,9 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != config.until
             or not asked <= set(meta.get("scenarios") or [])):
         return None
-    return pd.read_csv(table, keep_default_na=True), meta
+    from forecast.common.cells import restore  # names exactly as the run had them
+
+    return restore(pd.read_csv(table, keep_default_na=True)), meta
 
 
 def sources(dataset: Dataset) -> list[str]:

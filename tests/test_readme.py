@@ -21,7 +21,7 @@ def test_first_lines_create_the_venv_before_installing():
 
 def test_python_example_runs_from_an_empty_folder(tmp_path):
     code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
-    code += "\nassert len(result.spells) and (tmp / 'out' / 'banan' / 'report.html').is_file()\n"
+    code += "\nassert len(result.spells) and (tmp / 'out-banan' / 'report.html').is_file()\n"
     done = subprocess.run([sys.executable, "-c", "from pathlib import Path; tmp = Path.cwd()\n" + code],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -37,11 +37,14 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
     inputs always give byte-identical files. Written to the file in chunks (never the whole
-    text in memory: a province's shortfall table is gigabytes of text)."""
+    text in memory: a province's shortfall table is gigabytes of text). Text cells that a
+    spreadsheet would run as a formula get a leading ``'`` (``forecast.common.cells``)."""
+    from forecast.common.cells import neutralise
+
     def write(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):  # a rounded copy per chunk only
-                frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals).to_csv(
+                neutralise(frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals)).to_csv(
                     handle, index=False, header=start == 0, lineterminator="\n")
     atomic_write_with(path, write)
 

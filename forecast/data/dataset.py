@@ -18,18 +18,17 @@ import numpy as np
 import pandas as pd
 
 from forecast.common.memory import give_back
+from forecast.data.inputs.meta import meta_problems
 from forecast.data.problems import DatasetError, Problem
 from forecast.data.system import DEFAULT, SchoolSystem, SchoolSystemError, from_declaration
 from forecast.data.validation import (
+    OPTIONAL_TABLES,
     TABLES,
-    UNIT_FACTORS,
     read_table,
     spreadsheet_row,
     table_specs,
 )
 
-OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions",
-                   "feeders", "classes")
 SIZE_COLUMNS = ("seats", "classrooms", "floor_area_m2")
 GRADE_TOLERANCE = 0.01  # grades may differ from a stated level total by 1 % (rounding)
 
@@ -160,16 +159,46 @@ def load_dataset(path: str | Path) -> Dataset:
     return dataset
 
 
+class FolderTables:
+    """The tables of a dataset folder: ``NAME.csv`` files and ``dataset.yaml``. A workbook
+    offers the same three methods (``forecast.data.excel_input.WorkbookTables``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path, self.name = folder, folder.name
+
+    def meta(self) -> tuple[dict[str, Any], list[Problem], str]:
+        return _read_meta(self.path)
+
+    def has(self, table: str) -> bool:
+        file = self.path / f"{table}.csv"
+        return file.exists() or file.is_symlink()
+
+    def read(self, table: str, spec, default_unit: str) -> tuple[pd.DataFrame, list[Problem]]:
+        return read_table(self.path / f"{table}.csv", spec, default_unit)
+
+
 def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     """Validate a dataset folder and return it (or None) with every problem and warning."""
     folder = Path(path)
     if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():  # one workbook, one sheet per table
-        from forecast.data.excel_input import inspect_workbook
+        from forecast.data.excel_input import open_workbook
 
-        return inspect_workbook(folder)
+        source, problems = open_workbook(folder)
+        if source is None:
+            return None, problems
+        dataset, found = inspect_tables(source)
+        problems += [source.locate(p) for p in found]
+        if any(p.severity == "error" for p in problems):
+            dataset = None
+        return dataset, problems
     if not folder.is_dir():
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
-    meta, problems, yaml_encoding = _read_meta(folder)
+    return inspect_tables(FolderTables(folder))
+
+
+def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
+    """``inspect_dataset`` for any source of tables (``FolderTables`` or a workbook's)."""
+    meta, problems, yaml_encoding = source.meta()
     default_unit = meta.get("units") or "persons"
     try:
         system = from_declaration(meta.get("system"))
@@ -183,21 +212,20 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     tables: dict[str, pd.DataFrame] = {}
     encodings = {"dataset.yaml": yaml_encoding} if yaml_encoding else {}
     for name in ("births", "population", "enrolment") + OPTIONAL_TABLES:
-        file = folder / f"{name}.csv"
-        if file.exists() or file.is_symlink():
-            frame, found = read_table(file, specs[name], default_unit)
+        if source.has(name):
+            frame, found = source.read(name, specs[name], default_unit)
             give_back()  # the reader's buffers, before the next table (forecast.common.memory)
             problems += found
             if frame.attrs.get("encoding"):
-                encodings[file.name] = frame.attrs["encoding"]
+                encodings[f"{name}.csv"] = frame.attrs["encoding"]
             if all(c in frame.columns for c in specs[name].required):
                 # Keep readable tables (even with bad cells) so cross-table checks still run
                 # and every problem is reported in one pass.
                 tables[name] = frame
-    if "enrolment" not in tables and not (folder / "enrolment.csv").exists():
+    if "enrolment" not in tables and not source.has("enrolment"):
         problems.append(Problem("enrolment.csv", "not found: nothing can be projected without "
                                 "enrolment", severity="warning"))
-    if not (folder / "births.csv").exists() and not (folder / "population.csv").exists():
+    if not source.has("births") and not source.has("population"):
         problems.append(Problem("births.csv", "not found (nor population.csv): entry grades and "
                                 "level totals are projected from their own history",
                                 severity="warning"))
@@ -231,7 +259,7 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
 
     optional = {n: tables[n] for n in OPTIONAL_TABLES if n in tables}
     dataset = Dataset(
-        name=str(meta.get("name", folder.name)), path=folder, areas=areas, base_year=base_year,
+        name=str(meta.get("name", source.name)), path=source.path, areas=areas, base_year=base_year,
         births=births[["area", "year", "births"]].astype({"year": int}).reset_index(drop=True),
         enrolment=enrolment, tables=optional, meta=meta,
         warnings=[p for p in problems if p.severity == "warning"], system=system,
@@ -257,13 +285,7 @@ def _read_meta(folder: Path) -> tuple[dict[str, Any], list[Problem], str]:
     if not (file.exists() or file.is_symlink()):
         return {}, [], ""
     meta, found, encoding = read_meta(file)
-    problems = [Problem("dataset.yaml", reason, column=key, severity=severity)
-                for reason, key, severity in found]
-    unit = meta.get("units") or "persons"
-    if unit not in UNIT_FACTORS:
-        problems.append(Problem("dataset.yaml", f"units '{unit}' is not known (use persons or "
-                                "10k persons)", column="units"))
-    return meta, problems, encoding
+    return (*meta_problems(meta, found), encoding)
 
 
 def _areas(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -19,6 +19,8 @@ from forecast.data.problems import Problem
 from forecast.data.system import DEFAULT, SchoolSystem
 
 UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
+OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions",
+                   "feeders", "classes")
 COMPARISONS = ("=", ">", ">=", "<", "<=")
 
 
@@ -187,20 +189,22 @@ def known_columns(spec: TableSpec) -> tuple[str, ...]:
                                + COMMON_COLUMNS + EXTRA_COLUMNS.get(spec.name, ())))
 
 
-def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tuple[pd.DataFrame, list[Problem]]:
+def read_table(path: Path, spec: TableSpec, default_unit: str = "persons",
+               raw=None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read ``path`` as ``spec`` describes; return the typed frame and every problem found.
 
     Count columns are converted to persons using the row's ``unit`` column (if any) or the
     dataset's default unit; the ``unit`` column then reads ``persons``. Numbers follow
     ``forecast.data.inputs.numbers`` (the data contract's rules); the encoding read is kept in
-    ``frame.attrs["encoding"]``.
+    ``frame.attrs["encoding"]``. ``raw``: the cells already read (a ``RawTable``, e.g. an
+    Excel sheet's), checked under ``path``'s name instead of reading ``path``.
     """
     from forecast.data.inputs.csv_reader import read_csv
     from forecast.data.inputs.numbers import parse_column
     from forecast.data.inputs.plausibility import jump_warnings
 
     name = path.name
-    raw = read_csv(path)
+    raw = read_csv(path) if raw is None else raw
     problems = [Problem(name, reason, row, column) for reason, row, column in raw.faults]
     if problems:
         return pd.DataFrame(), problems

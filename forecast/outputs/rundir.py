@@ -11,9 +11,15 @@ lock is taken and told ``done`` after the swap, removes the dead run's temporary
 lock and puts ``OUT.previous`` back (within a second of the death). Should the janitor be
 unable to run, the next run into the folder, or a reader, does the same.
 
-Only folders that hold nothing but this package's outputs are replaced: a folder with other
-files (``--out .`` or ``--out ~/Documents``) is refused with the files named, since swapping
-it would delete them. Files are created normally, so they follow the user's umask.
+Only a folder the package wrote is replaced: an empty folder, or one whose run.json lists
+every file in it with its size and sha256 (``manifest.unverified``). A folder with other
+files (``--out .``, ``--out ~/Documents``, a user's own ``report.xlsx`` or ``plots/photo.png``,
+a run file edited since) is refused with the files named, since swapping it would delete
+them; so is a folder holding another run's folder, and a folder inside another run's folder
+(the outer run would delete it). ``OUT.previous`` and ``.OUT.tmp-*`` are removed only when
+they carry the package's marker (``janitor.MARKER``), never by name alone, and the lock is
+never opened through a link. ``check_out`` makes these checks before a run computes. Files
+are created normally, so they follow the user's umask. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -31,8 +37,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from forecast.outputs import janitor
-from forecast.outputs.janitor import lock_path, previous_of, recover
-from forecast.outputs.manifest import finalise
+from forecast.outputs.janitor import MARKER, lock_path, mark, marked, previous_of, recover, unmark
+from forecast.outputs.manifest import finalise, unverified
 
 OWNED = frozenset({
     "projections.csv", "plan_check.csv", "implied_migration.csv", "shortfall.csv",
@@ -48,7 +54,8 @@ class RunFolderError(Exception):
 
 
 _sibling = janitor.sibling
-__all__ = ["RunFolderError", "lock", "previous_of", "recover", "run_folder", "update_run"]
+__all__ = ["RunFolderError", "check_out", "lock", "previous_of", "recover", "run_folder",
+           "update_run"]
 PAUSE_AT = "FORECAST_TEST_PAUSE_AT"  # test hook: ``write`` or ``swap`` (see ``_pause``)
 
 
@@ -71,6 +78,14 @@ class _Janitor:
                 start_new_session=True, close_fds=True)
         except OSError:  # no janitor: the next run into the folder cleans up instead
             self.proc = None
+
+    def made(self) -> None:
+        """The temporary folder exists: it is this run's to remove should the run die."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write(janitor.MADE + b"\n")
+            self.proc.stdin.flush()
 
     def done(self) -> None:
         if self.proc is None:
@@ -97,7 +112,7 @@ def lock(out: Path) -> Iterator[None]:
     another run holds it."""
     path = lock_path(out)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = _open_lock(path, out)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -123,36 +138,106 @@ def lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _open_lock(path: Path, out: Path) -> int:
+    """The lock file, opened without following a link: a planted ``.OUT.lock -> victim``
+    would otherwise have the victim truncated and the pid written into it."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RunFolderError(f"--out {out}: the lock {path} is a link; forecast never writes "
+                                 "through one: remove the link (or choose another --out)") from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise RunFolderError(f"--out {out}: the lock {path} is not a plain file of its own (a "
+                             "pipe, device or hard link); remove it (or choose another --out)")
+    return fd
+
+
 def _clean_stale(out: Path) -> None:
-    """Remove temporary folders of runs killed earlier (we hold the lock: none is live)."""
+    """Remove temporary folders of runs killed earlier (we hold the lock: none is live): those
+    with the package's marker, and empty ones; anything else of that name is left alone."""
     prefix = f".{out.name}.tmp-"
     for entry in out.parent.glob(f"{prefix}*"):
-        shutil.rmtree(entry, ignore_errors=True)
+        if marked(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_dir() and not entry.is_symlink():
+            with contextlib.suppress(OSError):
+                entry.rmdir()  # only when empty
 
 
-def owned_names(out: Path) -> set[str]:
-    """Top-level names in ``out`` that this package wrote: the fixed output names and anything
-    the folder's run.json manifest lists."""
-    names = set(OWNED)
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        files = json.loads((out / "run.json").read_text(encoding="utf-8")).get("files") or {}
-        names |= {Path(f).parts[0] for f in files}
-    return names
+def _ignored(name: str) -> bool:
+    """Top-level names a run folder may hold beside its manifest: the marker, and
+    ``.NAME.*.tmp``, a half-written output an older version's killed run left."""
+    return name == MARKER or (name.startswith(".") and name.endswith(".tmp")
+                              and any(name[1:].startswith(f"{o}.") for o in OWNED))
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _check_target(out: Path) -> None:
+    """RunFolderError unless ``out`` may be replaced: absent, empty, or a folder whose
+    run.json vouches for every file in it."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise RunFolderError(f"--out {out}: is a file (or link), not a folder; choose a folder")
     if not out.exists():
         return
-    # ``.NAME.*.tmp``: a half-written file an older version's killed run left
-    foreign = sorted(n for n in set(os.listdir(out)) - owned_names(out)
-                     if not (n.startswith(".") and n.endswith(".tmp")))
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise RunFolderError(f"--out {out}: holds files that are not forecast outputs ({shown}); "
-                             "a run replaces its folder as a whole, so choose an empty or new "
-                             "folder (or move those files)")
+    foreign = unverified(out, _ignored)
+    if not foreign:
+        return
+    runs = sorted({f.split("/")[0] for f in foreign if "/" in f
+                   and (out / f.split("/")[0] / "run.json").is_file()})
+    if runs:
+        raise RunFolderError(f"--out {out}: holds {_listed(runs)}, the folder of another forecast "
+                             "run; a run replaces its whole folder, so that run would be deleted: "
+                             f"write to a sibling folder instead (e.g. --out {out}-2), or move "
+                             f"{_listed(runs)} out of {out}")
+    raise RunFolderError(f"--out {out}: holds files that forecast did not write, or that changed "
+                         f"since its run wrote them ({_listed(foreign)}); a run replaces its "
+                         "folder as a whole, so choose an empty or new folder (or move those "
+                         "files)")
+
+
+def _check_nesting(out: Path) -> None:
+    """A run folder inside another run's folder would be deleted by the next run there."""
+    parent = out.parent
+    if (parent / "run.json").is_file():
+        raise RunFolderError(f"--out {out}: is inside {parent}, the folder of another forecast "
+                             "run, which a run there replaces as a whole (deleting this one): "
+                             f"choose a sibling folder instead (e.g. --out "
+                             f"{parent.parent / (parent.name + '-' + out.name)})")
+
+
+def _check_previous(out: Path) -> None:
+    """``OUT.previous`` must be the package's (marked) or absent: the name is needed while a
+    new run is swapped in, and a user's folder of that name is never removed."""
+    previous = previous_of(out)
+    if (previous.exists() or previous.is_symlink()) and not marked(previous):
+        raise RunFolderError(f"--out {out}: {previous} was not written by forecast (it lacks the "
+                             f"{MARKER} marker), but forecast keeps the previous run under that "
+                             "name while it swaps a new one in: rename or move it, or choose "
+                             "another --out")
+
+
+def check_out(out: str | Path) -> None:
+    """Whether a run may write ``out``, checked before it computes (fail fast); the same
+    checks are made again under the lock when it writes (``run_folder``). RunFolderError
+    with the reason and what to do."""
+    out = Path(os.path.abspath(out))
+    ancestor = out.parent
+    while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise RunFolderError(f"--out {out}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunFolderError(f"--out {out}: the folder {ancestor} is not writable; choose another --out")
+    _check_nesting(out)
+    _check_target(out)
+    _check_previous(out)
 
 
 def _writable_parent(out: Path) -> None:
@@ -182,12 +267,20 @@ def run_folder(out: Path, keep: bool = False) -> Iterator[Path]:
         with lock(out):
             recover(out)
             _clean_stale(out)
+            _check_nesting(out)
             _check_target(out)
+            _check_previous(out)
             try:
+                tmp.mkdir()
+            except FileExistsError:
+                raise RunFolderError(f"--out {out}: {tmp} exists and was not written by forecast; "
+                                     "move it (or choose another --out)") from None
+            try:
+                mark(tmp)
+                keeper.made()
                 if keep and out.is_dir():
-                    shutil.copytree(out, tmp, copy_function=shutil.copy2)
-                else:
-                    tmp.mkdir()
+                    shutil.copytree(out, tmp, copy_function=shutil.copy2, dirs_exist_ok=True)
+                    mark(tmp)  # a marker copied from OUT is replaced by this folder's own
                 yield tmp
                 _pause("write")
                 finalise(tmp)
@@ -201,16 +294,21 @@ def run_folder(out: Path, keep: bool = False) -> Iterator[Path]:
 
 def _swap(tmp: Path, out: Path) -> None:
     previous = previous_of(out)
-    if previous.exists():
+    if previous.exists():  # marked (checked under the lock): a killed run's, already recovered
         shutil.rmtree(previous)
     if out.exists():
+        mark(out)  # verified under the lock: marked, it may be restored or removed as previous
         os.rename(out, previous)
         _pause("swap")
+    unmark(tmp)
     try:
         os.rename(tmp, out)
     except OSError as exc:
         if previous.exists() and not out.exists():
             os.rename(previous, out)  # put the previous run back before failing
+            unmark(out)
+        with contextlib.suppress(OSError):
+            mark(tmp)  # still the run's temporary folder, removed by the caller
         if exc.errno in (errno.EXDEV, errno.ENOTEMPTY):
             raise RunFolderError(f"--out {out}: cannot swap the new run in ({exc.strerror})") from exc
         raise

@@ -72,12 +72,15 @@ class ProjectionSpool:
     def write_csv(self, path: Path, decimals: int = 1) -> Path:
         """Append every chunk to ``path`` (numbers rounded as in the in-memory CSV); written
         to a temporary name first and renamed, so a failed run leaves no half file."""
+        from forecast.common.cells import neutralise
+
         tmp = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             header = True
             for batch in self.batches():
-                handle.write(batch.round(decimals).to_csv(index=False, header=header, lineterminator="\n"))
+                handle.write(neutralise(batch.round(decimals)).to_csv(index=False, header=header,
+                                                                      lineterminator="\n"))
                 header = False
             if header:  # nothing spooled: a header-only file, as the in-memory path writes
                 handle.write(pd.DataFrame(columns=self.columns).to_csv(index=False, lineterminator="\n"))

@@ -16,14 +16,13 @@ writes, per area, level and grid point in the target year (default: the config's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from forecast.common.files import atomic_write_csv
 from forecast.data.config import RunConfig, Scenario
 from forecast.data.dataset import Dataset, load_dataset
+from forecast.data.inputs.bounds import check_run_size
 from forecast.data.standards import standards_for
 from forecast.engine.run import Engine
 from forecast.models.projection import CohortFlow
@@ -90,6 +89,10 @@ def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | Non
     seed = config.seed if seed is None else seed
     births = grid.get("births", np.array([1.0]))
     migration = grid.get("migration", np.array([1.0]))
+    try:  # the bounds of `run`: horizon (max_horizon), draws and memory, one point at a time
+        check_run_size(dataset, config, year, draws, 1)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("--until", "--year")) from None
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, year)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
@@ -136,12 +139,3 @@ def thresholds(sweep: pd.DataFrame) -> pd.DataFrame:
             row[held] = at
             out.append(row)
     return pd.DataFrame(out, columns=THRESHOLD_COLUMNS)
-
-
-def write_sweep(result: SweepResult, out: Path) -> list[Path]:
-    """``sweep.csv`` and ``thresholds.csv`` in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "sweep.csv", out / "thresholds.csv"]
-    atomic_write_csv(paths[0], result.sweep, decimals=4)
-    atomic_write_csv(paths[1], result.thresholds, decimals=4)
-    return paths

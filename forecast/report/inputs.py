@@ -46,7 +46,10 @@ class ReportInputs:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else pd.DataFrame()
+    from forecast.common.cells import restore  # the text cells exactly as the run wrote them
+
+    return restore(pd.read_csv(path, keep_default_na=False, na_values=[""])) if path.is_file() \
+        else pd.DataFrame()
 
 
 def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportInputs:
@@ -59,6 +62,9 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
                           f"`forecast run --out {folder}` first")
     meta = json.loads(record.read_text(encoding="utf-8"))
     projections = pd.read_csv(table, keep_default_na=False, na_values=[""], dtype={"grade": str})
+    from forecast.common.cells import restore
+
+    projections = restore(projections)
     projections["grade"] = projections["grade"].fillna("")
     if dataset is None:
         dataset = _dataset_of(meta)

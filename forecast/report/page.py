@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -290,8 +291,15 @@ def _plain(value):
     raise TypeError(f"not JSON: {type(value)}")
 
 
+_SCRIPT_BREAKERS = re.compile(r"<(?=!--|/script|script)", re.IGNORECASE)
+
+
 def _json(value) -> str:
-    return value.replace("</", "<\\/")
+    """JSON safe inside a ``<script>`` block: ``<!--``, ``<script`` and ``</script`` (any
+    case) would end the block early or swallow its closing tag (an area named
+    ``<!--<script>`` broke every chart), so their ``<`` is written ``\\u003c``, which
+    JSON.parse reads back as ``<``; any other ``</`` as ``<\\/``."""
+    return _SCRIPT_BREAKERS.sub(r"\\u003c", value).replace("</", "<\\/")
 
 
 def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "en") -> str:

@@ -16,6 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from forecast.common.cells import starts
 from forecast.common.files import atomic_write_with
 from forecast.common.version import __version__
 from forecast.outputs.determinism import fix_zip
@@ -150,6 +151,7 @@ def write_workbook(inputs: ReportInputs, path: Path, lang: str = "en") -> Path:
                 labelled = frame.rename(columns={c: column(c, lang) for c in frame.columns})
                 labelled.to_excel(writer, sheet_name=name, index=False)
                 sheet = writer.sheets[name]
+                _as_text(sheet, labelled)
                 sheet.freeze_panes = "A2"
                 for cell in sheet[1]:
                     cell.font = HEADER
@@ -167,6 +169,22 @@ def write_workbook(inputs: ReportInputs, path: Path, lang: str = "en") -> Path:
 
     atomic_write_with(path, write)
     return path
+
+
+def _as_text(sheet, frame: pd.DataFrame) -> None:
+    """Every text cell stays text: openpyxl stores a string beginning with ``=`` as a formula,
+    so an area, scenario, project or source named ``=cmd|' /C calc'!A0`` would run in Excel.
+    Such cells (headings included) are set back to plain strings (docs/security.md)."""
+    for cell in sheet[1]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+    for i, name in enumerate(frame.columns, start=1):
+        values = frame[name]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        risky = starts(values, ("=",)).to_numpy(dtype=bool)
+        for row in risky.nonzero()[0]:
+            sheet.cell(row=int(row) + 2, column=i).data_type = "s"
 
 
 def _fit_widths(sheet, frame: pd.DataFrame) -> None:

@@ -122,4 +122,10 @@ def test_shortfall_reads_only_a_matching_run_and_says_which(toy_dataset, tmp_pat
     assert result.exit_code == 0 and f"reading run {run_id}" in result.output
     (tmp_path / "out/shortfall.csv").write_text("area\n", encoding="utf-8")  # no longer the run's
     result = CliRunner().invoke(cli, ["shortfall", "--data", str(toy_dataset), "--out", out])
+    assert "no run in" in result.output and "running it" in result.output
+    # running it would replace the folder, which now holds an edited file: refused, file kept
+    assert result.exit_code == 1 and "shortfall.csv (changed since the run)" in result.output
+    assert (tmp_path / "out/shortfall.csv").read_text(encoding="utf-8") == "area\n"
+    (tmp_path / "out/shortfall.csv").unlink()  # the edit undone: the run may be replaced
+    result = CliRunner().invoke(cli, ["shortfall", "--data", str(toy_dataset), "--out", out])
     assert result.exit_code == 0 and "no run in" in result.output and "running it" in result.output

@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from forecast.outputs.janitor import mark
 from forecast.outputs.manifest import sha256, verify
 from forecast.outputs.rundir import RunFolderError, lock, run_folder, update_run
 
@@ -51,8 +52,7 @@ def test_a_folder_with_foreign_files_is_refused_and_kept(tmp_path):
 
 def test_leftovers_of_older_killed_runs_are_not_foreign(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "projections.csv").write_text("old\n", encoding="utf-8")
+    _write_run(out, {"projections.csv": "old\n"})  # a run (its run.json vouches for its files)
     (out / ".projections.csv.abc123.tmp").write_text("half", encoding="utf-8")
     _write_run(out, {"projections.csv": "new\n"})
     assert sorted(p.name for p in out.iterdir()) == ["projections.csv", "run.json"]
@@ -77,9 +77,12 @@ def test_the_lock_names_the_holder(tmp_path):
 def test_what_a_killed_run_left_is_recovered(tmp_path):
     out = tmp_path / "out"
     _write_run(out, {"projections.csv": "a\n"})
-    # killed between the two renames: OUT is gone, OUT.previous holds the last run
+    # killed between the two renames: OUT is gone, OUT.previous holds the last run (marked
+    # before the rename), and the dead run's marked temporary folder is left
+    mark(out)
     os.rename(out, tmp_path / "out.previous")
     (tmp_path / ".out.tmp-99999").mkdir()
+    mark(tmp_path / ".out.tmp-99999")
     (tmp_path / ".out.tmp-99999" / "projections.csv").write_text("partial", encoding="utf-8")
     with update_run(out) as folder:
         assert (folder / "projections.csv").read_text(encoding="utf-8") == "a\n"

@@ -70,10 +70,10 @@ def test_banan_gives_a_threshold_reading_per_level():
 def test_cli_writes_both_tables_and_refuses_a_bad_grid(tmp_path, toy_dataset):
     runner = CliRunner()
     done = runner.invoke(cli, ["sweep", "--data", str(toy_dataset), "--grid", "births=0.5:1.5:0.5",
-                               "--year", "2027", "--draws", "20", "--out", str(tmp_path)])
+                               "--year", "2027", "--draws", "20", "--out", str(tmp_path / "out")])
     assert done.exit_code == 0, done.output
-    sweep = pd.read_csv(tmp_path / "sweep.csv")
+    sweep = pd.read_csv(tmp_path / "out" / "sweep.csv")
     assert len(sweep) == 3 * sweep.groupby(["area", "level"]).ngroups
-    assert (tmp_path / "thresholds.csv").exists()
+    assert (tmp_path / "out" / "thresholds.csv").exists()
     bad = runner.invoke(cli, ["sweep", "--data", str(toy_dataset), "--grid", "birth=1:2:1"])
     assert bad.exit_code == 1 and "axis must be one of" in bad.output

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from plotly.offline import get_plotlyjs
 
 from forecast.cli import cli
+from forecast.outputs.manifest import finalise
 from forecast.report import read_outputs
 from forecast.report.honesty import interval_note
 from forecast.report.page import render
@@ -77,6 +78,7 @@ def test_report_command_adds_accuracy_from_a_backtest(banan_report, tmp_path):
     shutil.copytree(banan_report, out)
     (out / "accuracy.csv").write_text("model,level,horizon,n,mape,coverage_80\ncohort,primary,1,3,1.25,0.25\n",
                                       encoding="utf-8")
+    finalise(out)  # listed in run.json, as `forecast backtest --out` leaves it
     result = CliRunner().invoke(cli, ["report", "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")

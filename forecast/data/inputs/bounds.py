@@ -6,6 +6,12 @@ the option that overrides the bound, instead of running for minutes or running o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forecast.data.config import RunConfig
+    from forecast.data.dataset import Dataset
+
 MAX_DRAWS = 100_000
 DEFAULT_MAX_HORIZON = 30
 MEMORY_SHARE = 0.8  # refuse a run estimated to need more than this share of free memory
@@ -58,3 +64,15 @@ def check_memory(needed: int, available: int | None = None) -> None:
         raise ValueError(f"this run needs about {needed / 2**30:.1f} GiB of memory but "
                          f"{available / 2**30:.1f} GiB is free; use fewer --draws, a nearer "
                          "--until or fewer scenarios")
+
+
+def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int) -> None:
+    """Refuse (ValueError) a horizon beyond the config's ``max_horizon``, too many draws or a
+    run estimated not to fit in free memory, before any work starts."""
+    check_until(until, dataset.base_year, config.max_horizon)
+    if not 1 <= draws <= MAX_DRAWS:
+        raise ValueError(f"--draws {draws}: use 1 to {MAX_DRAWS:,}")
+    parents = int(dataset.areas["parent"].dropna().nunique())
+    slots = len(dataset.system.slots()) + len(dataset.system.level_names)
+    check_memory(estimate_bytes(len(dataset.areas), parents, slots, until - dataset.base_year,
+                                draws, scenarios))

@@ -59,6 +59,13 @@ def read_csv(path: Path) -> RawTable:
                 if any(c.strip() for c in r)]
     except csv.Error as exc:
         return RawTable(pd.DataFrame(), encoding, [(f"cannot be read as CSV: {exc}", None, None)])
+    return table_from_rows(rows, encoding)
+
+
+def table_from_rows(rows: list[list[str]], encoding: str = "") -> RawTable:
+    """The cells of ``rows`` (the header first, blank rows already dropped) with the faults a
+    CSV of those rows would have: also how an Excel sheet's rows become a table, so a sheet
+    and a CSV are checked alike (``forecast.data.excel_input``)."""
     header = [unicodedata.normalize("NFKC", c).strip() for c in rows[0]]
     faults: list[tuple[str, int | None, str | None]] = []
     if len(header) == 1:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from forecast.data.inputs.encoding import InputFileError, reason_of
 from forecast.data.inputs.yaml_loader import load_yaml
+from forecast.data.problems import Problem
+from forecast.data.validation import UNIT_FACTORS
 
 Text = str | StrictInt
 
@@ -55,11 +57,17 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
         data, encoding = load_yaml(file)
     except InputFileError as exc:
         return {}, [(reason_of(exc, file), None, "error")], ""
+    return (*check_meta(data), encoding)
+
+
+def check_meta(data: Any) -> tuple[dict[str, Any], list[tuple[str, str | None, str]]]:
+    """(meta, problems) for parsed dataset.yaml content (or the ``dataset`` and ``areas``
+    sheets of a workbook, which stand in for it)."""
     if data is None:
-        return {}, [], encoding
+        return {}, []
     if not isinstance(data, dict):
         return {}, [("must be a mapping of keys (name, areas, base_year, ...), not a "
-                     f"{type(data).__name__}", None, "error")], encoding
+                     f"{type(data).__name__}", None, "error")]
     problems: list[tuple[str, str | None, str]] = []
     for key in data:
         if str(key) not in KNOWN_KEYS:
@@ -75,8 +83,8 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
             got = error.get("input")
             shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
             problems.append((f"{_plain(error)}{shown}", loc, "error"))
-        return {}, _dedupe(problems), encoding
-    return _normalised(data), problems, encoding
+        return {}, _dedupe(problems)
+    return _normalised(data), problems
 
 
 def _normalised(data: dict[str, Any]) -> dict[str, Any]:
@@ -105,3 +113,15 @@ def _plain(error: dict) -> str:
 
 def _dedupe(problems):
     return list(dict.fromkeys(problems))
+
+
+def meta_problems(meta: dict[str, Any], found: list[tuple[str, str | None, str]]
+                  ) -> tuple[dict[str, Any], list[Problem]]:
+    """The checked meta and its problems as dataset.yaml problems (with the units check)."""
+    problems = [Problem("dataset.yaml", reason, column=key, severity=severity)
+                for reason, key, severity in found]
+    unit = meta.get("units") or "persons"
+    if unit not in UNIT_FACTORS:
+        problems.append(Problem("dataset.yaml", f"units '{unit}' is not known (use persons or "
+                                "10k persons)", column="units"))
+    return meta, problems
