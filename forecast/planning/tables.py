@@ -222,13 +222,15 @@ def terminal(plan, builds: pd.DataFrame, top: int = 15) -> str:
     real = builds[~builds["kind"].isin(["unmet_seats"])]
     lines.append(f"candidates: {plan.candidates_source}; {len(real)} decision(s), cost "
                  f"{sum(spending(plan.problem, sol).values()):,.0f}{cur}")
-    shown = builds.sort_values(["open_year", "area", "level"], kind="stable", na_position="last").head(top)
-    for r in shown.itertuples(index=False):
+    grouped = _grouped(builds)
+    for r in grouped.head(top).itertuples(index=False):
         when = f"start {r.start_year}, open {r.open_year}" if not pd.isna(r.start_year) else f"{r.open_year}"
-        lines.append(f"  {r.area} {r.level}: {r.candidate} ({r.kind}), {r.seats:,.0f} seats, {when}, "
-                     f"{r.cost:,.0f}{cur}: {r.why}")
-    if len(builds) > top:
-        lines.append(f"  ... {len(builds) - top} more in build_plan.csv")
+        times = f"{r.n} x " if r.n > 1 else ""
+        each = " each" if r.n > 1 else ""
+        lines.append(f"  {r.area} {r.level}: {times}{r.candidate} ({r.kind}), {r.seats:,.0f} seats{each}, "
+                     f"{when}, {r.cost * r.n:,.0f}{cur}: {r.why}")
+    if len(grouped) > top:
+        lines.append(f"  ... {len(grouped) - top} more lines in build_plan.csv")
     unmet = builds[builds["kind"] == "unmet_seats"]
     if len(unmet):
         lines.append(f"unmet seats left within the budget: {len(unmet)} area-level(s), worst "
@@ -248,3 +250,18 @@ def terminal(plan, builds: pd.DataFrame, top: int = 15) -> str:
                      f"{r['cells_over_target']} area-level-years over the target"
                      + (f" ({r['note']})" if r["note"] else ""))
     return "\n".join(lines)
+
+
+def _grouped(builds: pd.DataFrame) -> pd.DataFrame:
+    """Identical copies (same candidate, start and opening) as one line with a count."""
+    if builds.empty:
+        return builds.assign(n=[])
+    base = builds["candidate"].str.replace(r" #\d+$", "", regex=True)
+    frame = builds.assign(candidate=base, _s=builds["start_year"].fillna(-1), _o=builds["open_year"].fillna(-1))
+    key = ["area", "level", "candidate", "kind", "_s", "_o", "seats", "cost"]
+    out = frame.groupby(key, sort=False, dropna=False).agg(
+        n=("why", "size"), start_year=("start_year", "first"), open_year=("open_year", "first"),
+        classrooms=("classrooms", "first"), why=("why", "first")).reset_index()
+    out = out.sort_values(["open_year", "area", "level"], kind="stable", na_position="last")
+    return out[["area", "level", "candidate", "kind", "seats", "classrooms", "start_year", "open_year",
+                "cost", "why", "n"]]
