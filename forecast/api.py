@@ -121,6 +121,9 @@ def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None,
         raise ValueError(f"--scenario {name}: not a scenario of the config ({', '.join(settings.scenarios)})")
     horizon = until or settings.until
     dataset = load_dataset(settings.dataset_path())
+    from forecast.planning.from_run import check_inputs
+
+    check_inputs(settings_for(settings, risk, budget), dataset, standards_for(settings), _where(settings))
     lang = lang or language_of(dataset.meta)
     previous = previous_outputs(out, settings, [name], horizon)
     if previous is None:

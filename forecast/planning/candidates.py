@@ -91,9 +91,9 @@ def read_candidates(dataset, limits: dict[str, float]) -> tuple[pd.DataFrame | N
     limit (``limits``), or None; raise ``CandidateError`` on any problem."""
     frame, problems = read_table_of(dataset.path, CANDIDATES)
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise CandidateError(errors)
-    if frame is None:
+    if frame is None or not set(CANDIDATES.required) <= set(frame.columns):
+        if errors:
+            raise CandidateError(errors)
         return None, problems
     name = "candidates.csv" if Path(dataset.path).is_dir() else f"{Path(dataset.path).name}: sheet candidates"
     known = set(dataset.areas["area"])
@@ -108,14 +108,14 @@ def read_candidates(dataset, limits: dict[str, float]) -> tuple[pd.DataFrame | N
                                  i, "level"))
         seats = getattr(row, "seats", np.nan)
         rooms = getattr(row, "classrooms", np.nan)
-        if not (_pos(seats) or _pos(rooms)):
+        if not (_num(seats) or _num(rooms)):
             found.append(Problem(name, "give seats or classrooms (a positive number)", i, "seats"))
         latest = getattr(row, "latest_start", np.nan)
-        if _num(latest) and latest < row.earliest_start:
+        if _num(latest) and _num(row.earliest_start) and latest < row.earliest_start:
             found.append(Problem(name, f"latest_start {int(latest)} is before earliest_start "
                                  f"{int(row.earliest_start)}", i, "latest_start"))
-    if found:
-        raise CandidateError(found)
+    if found or errors:
+        raise CandidateError(sorted(errors + found, key=lambda p: (p.row or 0, p.column or "")))
     out = frame.copy()
     for column in ("seats", "classrooms", "latest_start", "kind", "source"):
         if column not in out:

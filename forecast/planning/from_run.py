@@ -68,3 +68,17 @@ def plan_of(settings: PlanSettings, dataset, totals: pd.DataFrame, shortfall: pd
     builds = tables.build_plan(plan)
     return PlanResult(builds, tables.plan_risk(plan), tables.rules_table(plan), tables.costs_by_year(plan),
                       tables.section(plan, run_id, scenario, builds), tables.terminal(plan, builds), plan)
+
+
+def check_inputs(settings: PlanSettings, dataset, standards, where: str) -> None:
+    """Refuse, before any run, what the plan could not use: problems in candidates.csv or
+    neighbours.csv (CandidateError), or no cost per seat when candidates must be generated."""
+    from forecast.planning.candidates import read_candidates, read_neighbours
+
+    limits = {lv: standards.limit(lv) for lv in dataset.system.level_names}
+    found, _ = read_candidates(dataset, limits)
+    read_neighbours(dataset)
+    if found is None and not settings.cost_per_seat:
+        raise ConfigError(f"{where}, key plan.cost_per_seat: the dataset has no candidates.csv, so the plan "
+                          "generates standard schools and needs a cost per seat by level, with its source "
+                          "in plan.cost_assumption (see configs/banan.yaml)")

@@ -149,6 +149,12 @@ class _Model:
 
     def solve(self, time_limit: float, gap: float):
         n = len(self.cost)
+        if n == 0:  # nothing to decide: feasible unless a row asks for seats
+            from types import SimpleNamespace
+
+            short = any(lo > 1e-9 for lo in self.lo)
+            return SimpleNamespace(status=2 if short else 0, x=None if short else np.zeros(0), fun=0.0,
+                                   mip_gap=0.0, message="no decision variables")
         a = csr_matrix((self.vals, (self.rows, self.cols)), shape=(len(self.lo), n))
         constraints = [LinearConstraint(a, np.array(self.lo), np.array(self.hi))] if self.lo else []
         from scipy.optimize import Bounds

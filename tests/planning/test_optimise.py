@@ -40,7 +40,7 @@ def seats_of(problem: Problem, choice: tuple) -> np.ndarray:
     seats = np.array([c.base for c in problem.cells])
     for opt, start in zip(problem.options, choice, strict=True):
         if start is not None:
-            seats[opt.cell] += opt.seats * (YEARS >= start + opt.lead)
+            seats[opt.cell] += opt.seats * (start + opt.lead <= YEARS)
     return seats
 
 
