@@ -104,9 +104,10 @@ def plan(data: str | Path | None = None, *, config: str | Path | None = None, ou
 
 def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None, budget: float | None = None,
                    until: int | None = None, scenario: str | None = None, lang: str | None = None,
-                   say=None):
+                   report: bool = True, say=None):
     """Plan on the run in ``out`` (run first, with its report, when none matches) and write
-    the plan files into it; returns the PlanResult and the paths written."""
+    the plan files into it; returns the PlanResult and the paths written. ``report``: write
+    the report with a new run, and rebuild an existing one with the plan section."""
     from forecast.capacity import build_capacity
     from forecast.dataset import load_dataset
     from forecast.labels import language_of
@@ -134,10 +135,10 @@ def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None,
 
         result = run_pipeline(settings, [name], until=horizon)
 
-        def report(folder: Path) -> list[Path]:
+        def with_report(folder: Path) -> list[Path]:
             return write_report(read_outputs(folder, result.dataset), lang)[0] if len(result.projections) else []
 
-        write_outputs(result, out, settings, report)
+        write_outputs(result, out, settings, with_report if report else None)
         run_id = result.run_id
     else:
         run_id = previous[1].get("run_id", "")
@@ -149,7 +150,7 @@ def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None,
                      horizon, settings.seed, run_id, name, _where(settings))
     with update_run(out) as folder:
         written = write_plan(folder, result.plan, run_id, name)
-        if (folder / "report.html").is_file():
+        if report and (folder / "report.html").is_file():
             from forecast.report import read_outputs, write_report
 
             written += write_report(read_outputs(folder, dataset), lang)[0]

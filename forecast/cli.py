@@ -500,8 +500,9 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
 @click.option("--until", type=click.IntRange(1900, 2200), default=None,
               help="The run's last year (default: the config's); the plan runs to plan.horizon.")
 @click.option("--scenario", default=None, help="Scenario to plan for (default: the config's default).")
+@click.option("--no-report", is_flag=True, help="Neither write nor rebuild the report (faster on many areas).")
 @LANG
-def plan_command(config_path, data_dir, out_dir, risk, budget, until, scenario, lang) -> None:
+def plan_command(config_path, data_dir, out_dir, risk, budget, until, scenario, no_report, lang) -> None:
     """The cheapest set and timing of builds that keeps P(demand > seats) <= RISK in every
     finest area x level x year from the first year a build can open (HiGHS MILP; see
     docs/planning.md), beside two simple rules.
@@ -517,7 +518,8 @@ def plan_command(config_path, data_dir, out_dir, risk, budget, until, scenario, 
     config = _load(config_path, data_dir)
     try:
         result, written = plan_in_folder(config, Path(out_dir), risk=risk, budget=budget, until=until,
-                                         scenario=scenario, lang=lang, say=lambda m: click.echo(m, err=True))
+                                         scenario=scenario, lang=lang, report=not no_report,
+                                         say=lambda m: click.echo(m, err=True))
     except CandidateError as exc:
         raise InputError(f"{len(exc.problems)} problem(s) with the plan's inputs:\n" + str(exc)) from exc
     except ValueError as exc:  # ConfigError, DatasetError-free value problems
