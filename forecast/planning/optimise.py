@@ -332,13 +332,18 @@ def _build(problem: Problem, cells: list[int], options: list[int], arcs: list[in
         m.row(cols, vals, -np.inf, room * float(cell.classrooms[t]))
 
     saa_cells = {a.src for a in (problem.arcs[i] for i in arcs)} | {a.dst for a in (problem.arcs[i] for i in arcs)}
-    flow: dict[tuple[int, int, int], int] = {}
+    flow: dict[tuple[int, int, int], int] = {}  # (arc, year, draw); draw -1: a planned amount
+    planned = _planned_years(problem, arcs, n_years) if phase == "target" else {}
     if saa_cells:
         n_draws = min(len(problem.cells[c].saa) for c in saa_cells)
         for i in arcs:
             arc = problem.arcs[i]
             draws = problem.cells[arc.src].saa
             for t in range(n_years):
+                if planned.get(arc.src, np.zeros(n_years, bool))[t]:
+                    flow[(i, t, -1)] = m.var(arc.cost if pay else 0.0, 0,
+                                             arc.share * float(problem.cells[arc.src].target[t]), False)
+                    continue
                 for k in range(n_draws):
                     flow[(i, t, k)] = m.var(arc.cost / n_draws if pay else 0.0, 0,
                                             arc.share * float(draws[k, t]), False)
@@ -349,6 +354,9 @@ def _build(problem: Problem, cells: list[int], options: list[int], arcs: list[in
         for t in range(n_years):
             cols, vals = seat_terms(c, t)
             hard = t >= cell.hard_from
+            if c in saa_cells and planned.get(c, np.zeros(n_years, bool))[t]:
+                _planned_rows(m, problem, c, t, cols, vals, arcs, flow, hard, big)
+                continue
             if c in saa_cells:
                 _saa_rows(m, problem, c, t, cols, vals, arcs, flow, phase, hard, big, unmet_vars)
                 continue
@@ -412,6 +420,50 @@ def _saa_rows(m: _Model, problem: Problem, c: int, t: int, cols, vals, arcs, flo
             m.row(short + [slack], [1.0] * len(short) + [-1.0], -np.inf, allowed)
 
 
+def _planned_years(problem: Problem, arcs: list[int], n_years: int) -> dict[int, np.ndarray]:
+    """Per cell linked by transfers: the years its group of neighbours is still in an
+    unavoidable gap (some cell of the group cannot yet open anything). There transfers are
+    planned amounts and each cell's seats must cover its quantile target (a soft target where
+    the cell itself is in a gap): a whole group short of capacity has no risk to trade."""
+    parent: dict[int, int] = {}
+
+    def find(i: int) -> int:
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in arcs:
+        parent[find(problem.arcs[i].src)] = find(problem.arcs[i].dst)
+    groups: dict[int, list[int]] = {}
+    for c in list(parent):
+        groups.setdefault(find(c), []).append(c)
+    out = {}
+    for members in groups.values():
+        gap = np.zeros(n_years, bool)
+        for c in members:
+            gap |= np.arange(n_years) < problem.cells[c].hard_from
+        for c in members:
+            out[c] = gap
+    return out
+
+
+def _planned_rows(m: _Model, problem: Problem, c: int, t: int, cols, vals, arcs, flow, hard: bool,
+                  big: float) -> None:
+    """A gap year of a group linked by transfers: seats + planned transfers out - in cover the
+    cell's quantile target (softly where the cell itself cannot build yet)."""
+    cell = problem.cells[c]
+    outs = [flow[(i, t, -1)] for i in arcs if problem.arcs[i].src == c]
+    ins = [flow[(i, t, -1)] for i in arcs if problem.arcs[i].dst == c]
+    need = float(cell.target[t] - cell.base[t])
+    row_cols, row_vals = cols + outs + ins, vals + [1.0] * len(outs) + [-1.0] * len(ins)
+    if not row_cols and need <= 0:
+        return
+    if not hard and need > 0:
+        row_cols, row_vals = row_cols + [m.var(big, 0, np.inf, False)], row_vals + [1.0]
+    m.row(row_cols, row_vals, need, np.inf)
+
+
 def _budget_rows(m: _Model, problem: Problem, x, temp, flow, arcs) -> None:
     """Spending within the total budget and within each year's."""
     years = problem.years
@@ -425,9 +477,9 @@ def _budget_rows(m: _Model, problem: Problem, x, temp, flow, arcs) -> None:
         for v in temp.values():
             cols.append(v)
             vals.append(problem.interim.temp_cost)
-        for (i, _t, _k), v in flow.items():
+        for (i, _t, k), v in flow.items():
             cols.append(v)
-            vals.append(problem.arcs[i].cost / _draws_of(problem, i))
+            vals.append(problem.arcs[i].cost / (1 if k < 0 else _draws_of(problem, i)))
         if cols:
             m.row(cols, vals, -np.inf, float(problem.budget_total))
     for year, amount in sorted((problem.budget_by_year or {}).items()):
@@ -444,10 +496,10 @@ def _budget_rows(m: _Model, problem: Problem, x, temp, flow, arcs) -> None:
                 if tt == t:
                     cols.append(v)
                     vals.append(problem.interim.temp_cost)
-            for (i, tt, _k), v in flow.items():
+            for (i, tt, k), v in flow.items():
                 if tt == t:
                     cols.append(v)
-                    vals.append(problem.arcs[i].cost / _draws_of(problem, i))
+                    vals.append(problem.arcs[i].cost / (1 if k < 0 else _draws_of(problem, i)))
         if cols:
             m.row(cols, vals, -np.inf, float(amount))
 
