@@ -131,16 +131,13 @@ def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None,
         say(f"no run in {out} matches this config, data, scenario and horizon {horizon}: running it")
         from forecast.pipeline import run as run_pipeline
         from forecast.pipeline import write_outputs
-        from forecast.report import read_outputs, write_report
 
         result = run_pipeline(settings, [name], until=horizon)
-
-        def with_report(folder: Path) -> list[Path]:
-            return write_report(read_outputs(folder, result.dataset), lang)[0] if len(result.projections) else []
-
-        write_outputs(result, out, settings, with_report if report else None)
+        write_outputs(result, out, settings)  # the report is written once, below, with the plan in it
         run_id = result.run_id
+        fresh = True
     else:
+        fresh = False
         run_id = previous[1].get("run_id", "")
         say(f"reading run {run_id} in {out} (same config, data, scenario and horizon {horizon})")
     totals, shortfall = read_run(out, name)
@@ -150,7 +147,7 @@ def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None,
                      horizon, settings.seed, run_id, name, _where(settings))
     with update_run(out) as folder:
         written = write_plan(folder, result.plan, run_id, name)
-        if report and (folder / "report.html").is_file():
+        if report and (fresh or (folder / "report.html").is_file()):
             from forecast.report import read_outputs, write_report
 
             written += write_report(read_outputs(folder, dataset), lang)[0]
