@@ -9,6 +9,7 @@ Works from any folder: datasets and configs may be given by shipped name (``"ban
     result.shortfall          # demand against seats by year (base year included)
     result.spells             # shortfall_summary: first/last/peak year and what to build
     result.scheduler          # the construction scheduler's document (dict)
+    plan = forecast.plan(config="banan", until=2030)   # the build plan (docs/planning.md)
 """
 
 from __future__ import annotations
@@ -87,3 +88,84 @@ def load_dataset(name_or_path: str | Path):
     from forecast.data.dataset import load_dataset as load
 
     return load(resolve_dataset(name_or_path))
+
+
+def plan(data: str | Path | None = None, *, config: str | Path | None = None, out: str | Path | None = None,
+         risk: float | None = None, budget: float | None = None, until: int | None = None,
+         scenario: str | None = None, lang: str | None = None):
+    """The build plan (``forecast plan``): the cheapest set and timing of builds keeping
+    P(demand > seats) <= ``risk`` in every finest area x level x year. Returns a
+    ``forecast.planning.from_run.PlanResult`` (build_plan, plan_risk, rules, costs, section,
+    summary). ``out``: reuse the run there when it matches (else run it and write it), and
+    write the plan files into it; without ``out`` the run is made in memory."""
+    settings = configure(config, data)
+    if out is not None:
+        return plan_in_folder(settings, Path(out), risk=risk, budget=budget, until=until,
+                              scenario=scenario, lang=lang)[0]
+    from forecast.pipeline import run as run_pipeline
+    from forecast.pipeline import standards_for
+    from forecast.planning.from_run import plan_of, settings_for
+
+    name = scenario or settings.default_scenario
+    result = run_pipeline(settings, [name], until=until)
+    totals = result.projections[result.projections["grade"] == ""]
+    return plan_of(settings_for(settings, risk, budget), result.dataset, totals, result.shortfall,
+                   result.capacity, standards_for(settings), until or settings.until, settings.seed,
+                   result.run_id, name, _where(settings))
+
+
+def plan_in_folder(settings: RunConfig, out: Path, *, risk: float | None = None, budget: float | None = None,
+                   until: int | None = None, scenario: str | None = None, lang: str | None = None,
+                   report: bool = True, say=None):
+    """Plan on the run in ``out`` (run first, with its report, when none matches) and write
+    the plan files into it; returns the PlanResult and the paths written. ``report``: write
+    the report with a new run, and rebuild an existing one with the plan section."""
+    from forecast.data.dataset import load_dataset
+    from forecast.outputs import update_run
+    from forecast.outputs.plan_files import write_plan
+    from forecast.pipeline import previous_outputs, standards_for
+    from forecast.planning.capacity import build_capacity
+    from forecast.planning.from_run import plan_of, read_run, settings_for
+    from forecast.report.labels import language_of
+
+    say = say or (lambda _message: None)
+    name = scenario or settings.default_scenario
+    if name not in settings.scenarios:
+        raise ValueError(f"--scenario {name}: not a scenario of the config ({', '.join(settings.scenarios)})")
+    horizon = until or settings.until
+    dataset = load_dataset(settings.dataset_path())
+    from forecast.planning.from_run import check_inputs
+
+    check_inputs(settings_for(settings, risk, budget), dataset, standards_for(settings), _where(settings))
+    lang = lang or language_of(dataset.meta)
+    previous = previous_outputs(out, settings, [name], horizon)
+    if previous is None:
+        say(f"no run in {out} matches this config, data, scenario and horizon {horizon}: running it")
+        from forecast.pipeline import run as run_pipeline
+        from forecast.pipeline import write_outputs
+
+        result = run_pipeline(settings, [name], until=horizon)
+        write_outputs(result, out, settings)  # the report is written once, below, with the plan in it
+        run_id = result.run_id
+        fresh = True
+    else:
+        fresh = False
+        run_id = previous[1].get("run_id", "")
+        say(f"reading run {run_id} in {out} (same config, data, scenario and horizon {horizon})")
+    totals, shortfall = read_run(out, name)
+    standards = standards_for(settings)
+    capacity = build_capacity(dataset, settings.capacity, standards, horizon)
+    result = plan_of(settings_for(settings, risk, budget), dataset, totals, shortfall, capacity, standards,
+                     horizon, settings.seed, run_id, name, _where(settings))
+    with update_run(out) as folder:
+        written = write_plan(folder, result.plan, run_id, name)
+        if report and (fresh or (folder / "report.html").is_file()):
+            from forecast.report import read_outputs, write_report
+
+            written += write_report(read_outputs(folder, dataset), lang)[0]
+        written = [out / p.relative_to(folder) for p in written]
+    return result, written
+
+
+def _where(settings: RunConfig) -> str:
+    return str(settings.source) if settings.source else "config"

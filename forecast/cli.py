@@ -495,6 +495,46 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
     click.echo(text("wrote", lang, path=path))
 
 
+@cli.command("plan")
+@_config_options
+@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
+@click.option("--risk", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Largest P(demand > seats) allowed in every area x level x year (default: the "
+                   "config's plan.risk, 0.10).")
+@click.option("--budget", type=click.FloatRange(0, 1e15), default=None,
+              help="Total budget (default: the config's plan.budget, a total or by year; none).")
+@click.option("--until", type=click.IntRange(1900, 2200), default=None,
+              help="The run's last year (default: the config's); the plan runs to plan.horizon.")
+@click.option("--scenario", default=None, help="Scenario to plan for (default: the config's default).")
+@click.option("--no-report", is_flag=True, help="Neither write nor rebuild the report (faster on many areas).")
+@LANG
+def plan_command(config_path, data_dir, out_dir, risk, budget, until, scenario, no_report, lang) -> None:
+    """The cheapest set and timing of builds that keeps P(demand > seats) <= RISK in every
+    finest area x level x year from the first year a build can open (HiGHS MILP; see
+    docs/planning.md), beside two simple rules.
+
+    Reuses the run in OUT when it matches the config, data, scenario and horizon (else runs
+    it first), and writes into it: build_plan.csv, plan_risk.csv, plan_rules.csv,
+    plan_costs.csv, a plan section in scheduler.json and, where the run has a report, a plan
+    section in it.
+    """
+    from forecast.api import plan_in_folder
+    from forecast.planning.candidates import CandidateError
+
+    config = _load(config_path, data_dir)
+    try:
+        result, written = plan_in_folder(config, Path(out_dir), risk=risk, budget=budget, until=until,
+                                         scenario=scenario, lang=lang, report=not no_report,
+                                         say=lambda m: click.echo(m, err=True))
+    except CandidateError as exc:
+        raise InputError(f"{len(exc.problems)} problem(s) with the plan's inputs:\n" + str(exc)) from exc
+    except ValueError as exc:  # ConfigError, DatasetError-free value problems
+        raise InputError(str(exc)) from exc
+    click.echo(result.summary)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 def _ensemble_lines(record: dict) -> str:
     if record.get("method") == "evidence":
         from forecast.evidence.step import describe

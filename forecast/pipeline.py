@@ -329,12 +329,12 @@ def inputs_id(config: RunConfig) -> str:
                               config.dataset_path())
 
 
-def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None = None
-                     ) -> tuple[pd.DataFrame, dict] | None:
+def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None = None,
+                     until: int | None = None) -> tuple[pd.DataFrame, dict] | None:
     """The shortfall table and run record in ``out`` when that run matches what is asked: the
     same config and data (``inputs_id``), horizon (``until``) and the asked scenarios (default:
     the config's default), with shortfall.csv as the manifest lists it. None otherwise (then
-    the caller runs)."""
+    the caller runs). ``until``: the horizon asked for when not the config's (``--until``)."""
     from forecast.outputs.manifest import verify
     from forecast.outputs.rundir import recover
 
@@ -347,7 +347,7 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     except ValueError:
         return None
     asked = set(scenarios or [config.default_scenario])
-    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != config.until
+    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != (until or config.until)
             or not asked <= set(meta.get("scenarios") or [])):
         return None
     from forecast.common.cells import restore  # names exactly as the run had them

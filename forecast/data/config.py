@@ -179,6 +179,96 @@ class CapacitySettings(Strict):
         return value
 
 
+FINITE = {"allow_inf_nan": False}  # a plan figure must be a real number (no .inf, no .nan)
+
+
+class TemporaryClassrooms(Strict):
+    """Interim measure: rented or mobile classrooms, each seating one class (the level's
+    class-size limit) for one year at ``cost_per_classroom_year``; at most
+    ``max_per_year`` per area x level x year."""
+
+    cost_per_classroom_year: float = Field(gt=0, le=1e12, **FINITE)
+    max_per_year: int = Field(default=20, ge=1, le=10_000)
+    assumption: str = Field(min_length=1)
+
+
+class ClassSizeHeadroom(Strict):
+    """Interim measure: classes above the class-size limit, up to ``max_class_size`` (the
+    large-class threshold 56 by default, never beyond 65), at a penalty per extra pupil-year
+    (a planning penalty, not spending: it is not counted against the budget)."""
+
+    max_class_size: float = Field(default=56, gt=0, le=65, **FINITE)
+    penalty_per_pupil_year: float = Field(gt=0, le=1e12, **FINITE)
+    assumption: str = Field(min_length=1)
+
+
+class Transfers(Strict):
+    """Interim measure: pupils seated in a declared neighbour (the dataset's neighbours.csv:
+    area, neighbour, max_share of the area's demand) at a cost per pupil-year. ``correlation``:
+    the share of the demand uncertainty neighbours have in common (an assumption)."""
+
+    cost_per_pupil_year: float = Field(ge=0, le=1e12, **FINITE)
+    correlation: float = Field(default=0.5, ge=0, le=1, **FINITE)
+    assumption: str = Field(min_length=1)
+
+
+class PlanSettings(Strict):
+    """``forecast plan`` (docs/planning.md): the cheapest set and timing of builds that keeps
+    P(demand > seats) <= ``risk`` in every finest area x level x year. Not part of a run's
+    fingerprint: a plan reads a finished run. ``budget``: a total, or an amount per year (of
+    construction spending, a build's cost spread evenly over its lead time). ``cost_per_seat``
+    (by level) and ``school_seats`` (seats of one generated standard school by level, default
+    the standards' school size x class-size limit) serve candidates generated without a
+    candidates.csv, and must say why in ``cost_assumption``."""
+
+    risk: float = Field(default=0.10, gt=0, lt=1, **FINITE)
+    horizon: int | Literal["until"] = "until"
+    budget: float | dict[int, float] | None = None
+    currency: str = ""
+    first_start: int | None = Field(default=None, ge=1900, le=2200)
+    cost_per_seat: dict[str, float] = Field(default_factory=dict)
+    cost_assumption: str = ""
+    school_seats: dict[str, int] = Field(default_factory=dict)
+    school_seats_assumption: str = ""
+    movable_projects: bool = False
+    project_shift_years: int = Field(default=2, ge=0, le=10)
+    draws: int = Field(default=4000, ge=100, le=100_000)
+    saa_draws: int = Field(default=200, ge=20, le=2000)
+    time_limit_seconds: float = Field(default=60, gt=0, le=3600, **FINITE)
+    mip_gap: float = Field(default=1e-4, ge=0, le=0.5, **FINITE)
+    temporary_classrooms: TemporaryClassrooms | None = None
+    class_size_headroom: ClassSizeHeadroom | None = None
+    transfers: Transfers | None = None
+
+    @field_validator("horizon")
+    @classmethod
+    def _year(cls, value):
+        if isinstance(value, int) and not 1900 <= value <= 2200:
+            raise ValueError("a year from 1900 to 2200, or until")
+        return value
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, value):
+        import math
+
+        values = value.values() if isinstance(value, dict) else [] if value is None else [value]
+        if any(not math.isfinite(v) or v < 0 or v > 1e15 for v in values):
+            raise ValueError("a budget must be a finite amount from 0 to 1e15")
+        if isinstance(value, dict) and any(not 1900 <= y <= 2200 for y in value):
+            raise ValueError("budget years must be from 1900 to 2200")
+        return value
+
+    @field_validator("cost_per_seat", "school_seats")
+    @classmethod
+    def _positive(cls, value):
+        import math
+
+        if any(not math.isfinite(v) or v <= 0 or v > 1e12 for v in value.values()):
+            raise ValueError("values must be positive finite numbers (at most 1e12)")
+        return value
+
+
 class RunConfig(Strict):
     dataset: str
     until: int = Field(default=2025, ge=1900, le=2200)
@@ -191,6 +281,9 @@ class RunConfig(Strict):
     scenarios: dict[str, Scenario] = Field(default_factory=lambda: {"baseline": Scenario()})
     default_scenario: str = "baseline"
     source: Path | None = Field(default=None, exclude=True, strict=False)
+    # ``forecast plan`` only; excluded from the dump, so a run's fingerprint and run.json
+    # stay as they were (a plan reads a finished run, it does not change it)
+    plan: PlanSettings = Field(default_factory=PlanSettings, exclude=True)
 
     def dataset_path(self) -> Path:
         """The dataset folder, relative paths taken from the config file's folder first."""

@@ -332,6 +332,9 @@ def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "e
     body.append(f"<h2>{t('summary')}</h2>" + _panels(inputs, areas, scenarios, lang))
     body.append(f"<h2>{t('charts')}</h2><div id=\"fan\"></div>")
     body.append(f"<h2>{t('spells')}</h2>" + _spells(inputs, lang) + honest)
+    from forecast.report.plan_section import html_section  # present after `forecast plan`
+
+    body.append(html_section(inputs.folder, lang, lambda a: _area(a, names)))
     body.append(f"<h2>{t('heatmap')}</h2><div id=\"heat\"></div>"
                 + ("" if heat else f'<p class="note">{t("none_short")}</p>'))
     if len(inputs.plan_check):

@@ -122,6 +122,9 @@ def sheets(inputs: ReportInputs, lang: str) -> dict[str, pd.DataFrame]:
     if len(inputs.spells):
         plan = inputs.spells[[c for c in BUILD_PLAN if c in inputs.spells]]
         out[text("build_plan", lang)] = plan
+    from forecast.report.plan_section import sheets as plan_sheets  # after `forecast plan`
+
+    out.update(plan_sheets(inputs.folder, lang))
     out[text("projections", lang)] = proj.head(MAX_ROWS)
     if len(inputs.shortfall):
         out[text("shortfall", lang)] = inputs.shortfall

@@ -1,0 +1,43 @@
+"""Write a build plan into a run folder: build_plan.csv, plan_risk.csv, plan_rules.csv,
+plan_costs.csv and the ``plan`` section of scheduler.json (validated against
+forecast/schemas/scheduler.schema.json where jsonschema is installed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from forecast.common.files import atomic_write_csv
+from forecast.planning import scheduler_export as export
+from forecast.planning import tables
+
+PLAN_FILES = ("build_plan.csv", "plan_risk.csv", "plan_rules.csv", "plan_costs.csv")
+
+
+def write_plan(folder: Path, plan, run_id: str, scenario: str) -> list[Path]:
+    """Every plan file in ``folder`` (a run folder being updated); returns their paths."""
+    builds = tables.build_plan(plan)
+    written = []
+    for name, frame, decimals in (("build_plan.csv", builds, 1), ("plan_risk.csv", tables.plan_risk(plan), 4),
+                                  ("plan_rules.csv", tables.rules_table(plan), 4),
+                                  ("plan_costs.csv", tables.costs_by_year(plan), 0)):
+        atomic_write_csv(folder / name, frame, decimals=decimals)
+        written.append(folder / name)
+    path = folder / "scheduler.json"
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if doc is not None:
+        doc["plan"] = tables.section(plan, run_id, scenario, builds)
+        validate(doc)
+        written.append(export.write(doc, folder, "json"))
+    return written
+
+
+def validate(doc: dict) -> None:
+    """Check the document's plan section against ``$defs/plan`` of the scheduler schema
+    (skipped without jsonschema; the records are the run's, validated where they are made)."""
+    try:
+        import jsonschema
+    except ImportError:  # a runtime install without the dev extras: the tests validate
+        return
+    schema = json.loads(export.SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(doc["plan"], {"$ref": "#/$defs/plan", "$defs": schema["$defs"]})
