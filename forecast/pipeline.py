@@ -460,6 +460,10 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
             written.append(out / name)
     if result.scheduler:
         written.append(export.write(result.scheduler, out, "json"))
+    if result.dataset.boundaries is not None and len(result.spells):  # the summary on a map, for GIS
+        from forecast.outputs.geojson import write_shortfall_map
+
+        written.append(write_shortfall_map(out, result.spells, result.dataset.boundaries))
     meta = {"forecast_version": __version__, "run_id": result.run_id, "inputs_id": result.inputs_id,
             "until": result.scheduler.get("until"), "scenarios": result.scheduler.get("scenarios"),
             "sources": result.scheduler.get("sources"),

@@ -6,7 +6,9 @@ elementary; 6-8 -> middle; 9-12 -> high. EE (Early Education, TEA's code for ear
 special-education pupils of mixed ages) is not a birth cohort or a grade: it is left out and
 the dataset says so. Areas: state TX -> 253 counties -> districts, as in the source.
 
-Run from the repository root: ``python scripts/build_texas.py``.
+Run from the repository root: ``python scripts/build_texas.py``, then
+``python scripts/build_boundaries.py`` (the counties' shapes, areas.geojson, and their
+``map_context`` and source in dataset.yaml, which this script rewrites).
 """
 
 from __future__ import annotations

@@ -107,3 +107,56 @@ def three_area_run(tmp_path_factory) -> Path:
     assert result.exit_code == 0, result.output
     (out / "terminal.txt").write_text(result.output, encoding="utf-8")
     return out
+
+
+def square(x: float, y: float, size: float = 0.1) -> list:
+    """A GeoJSON polygon ring: the square with south-west corner (x, y), counter-clockwise."""
+    return [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]
+
+
+def write_map_dataset(folder: Path, features: list[dict] | None = None, language: str = "zh-CN") -> Path:
+    """The three-area dataset (north short from the base year until 2024, south never short)
+    with Chinese names and hand-made shapes: north and south two 0.1-degree squares in
+    Chongqing, one above the other; the district has none (it is dissolved from them).
+    Schools carry lat, lon inside their squares."""
+    import json
+
+    write_three_area_dataset(folder)
+    (folder / "dataset.yaml").write_text(
+        f"name: map_toy\nbase_year: 2020\nlanguage: {language}\nareas:\n"
+        "  - {area: district, parent: null, name: 示例区}\n"
+        "  - {area: north, parent: district, name: 北片区}\n"
+        "  - {area: south, parent: district, name: 南片区}\n", encoding="utf-8")
+    pd.DataFrame([("north", "primary", 500, 630, "North primary", 29.55, 106.55),
+                  ("south", "primary", 1000, 310, "South primary", 29.45, 106.55)],
+                 columns=["area", "level", "seats", "students", "school", "lat", "lon"]).to_csv(
+        folder / "schools.csv", index=False)
+    if features is None:
+        features = [{"type": "Feature", "properties": {"area": "north"},
+                     "geometry": {"type": "Polygon", "coordinates": square(106.5, 29.5)}},
+                    {"type": "Feature", "properties": {"area": "south"},
+                     "geometry": {"type": "Polygon", "coordinates": square(106.5, 29.4)}}]
+    (folder / "areas.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                                          encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def map_run(tmp_path_factory) -> Path:
+    """``forecast run`` on the map dataset to 2028 (baseline and high_births, 200 draws, zh)."""
+    from click.testing import CliRunner
+
+    from forecast.cli import cli
+
+    root = tmp_path_factory.mktemp("map")
+    data = write_map_dataset(root / "data")
+    config = root / "map.yaml"
+    config.write_text(f"dataset: {data}\nuntil: 2028\ndraws: 200\nseed: 1\nscenarios:\n"
+                      "  baseline: {description: estimated ratios}\n"
+                      "  high_births: {description: births +30 %, births: {multiplier: 1.3}}\n"
+                      "default_scenario: baseline\n", encoding="utf-8")
+    out = root / "out"
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--all-scenarios",
+                                      "--out", str(out), "--model", "cohort"])
+    assert result.exit_code == 0, result.output
+    return out

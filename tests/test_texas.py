@@ -56,6 +56,22 @@ def test_run_says_how_entry_grades_were_projected(texas_run):
     assert set(table["method"]) <= {"own history", "feeder pool", "births"}
 
 
+def test_the_summary_goes_on_the_county_map(texas_run):
+    """shortfall_map.geojson: every summary row; counties with their shapes, districts (drawn
+    inside their county on the page) with none, the state as the union of its counties."""
+    from shapely.geometry import shape
+
+    out, _ = texas_run
+    summary = pd.read_csv(out / "shortfall_summary.csv", dtype={"area": str})
+    features = json.loads((out / "shortfall_map.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["area"] for f in features] == summary["area"].tolist()
+    drawn = {f["properties"]["area"] for f in features if f["geometry"] is not None}
+    assert drawn and all(a.startswith("county_") or a == "TX" for a in drawn)
+    assert all(f["geometry"] is None for f in features if f["properties"]["area"].isdigit())
+    state = next(shape(f["geometry"]) for f in features if f["properties"]["area"] == "TX")
+    assert state.area == pytest.approx(65.3, rel=0.01)  # square degrees: 254 counties, Loving included
+
+
 def test_texas_backtest_runs(tmp_path):
     result = CliRunner().invoke(cli, ["backtest", "--config", "texas", "--origins", "2021,2022",
                                       "--horizon", "1", "--out", str(tmp_path)])

@@ -48,6 +48,7 @@ class Dataset:
     warnings: list[Problem] = field(default_factory=list)
     system: SchoolSystem = DEFAULT  # the grade system the dataset declares
     encodings: dict[str, str] = field(default_factory=dict)  # file name -> encoding read
+    boundaries: Any = None  # the areas' shapes (forecast.data.boundaries.Boundaries) from areas.geojson
     # level_totals() of the enrolment frame it was computed from (a province's grade table is
     # tens of millions of rows: capacity, shortfall and the summary each asked for it)
     _totals: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, init=False, repr=False,
@@ -148,6 +149,8 @@ class Dataset:
         for name in OPTIONAL_TABLES:
             if name in self.tables:
                 lines.append(f"  {name}: {len(self.tables[name])} rows")
+        if self.boundaries is not None:
+            lines.append(f"  map: {self.boundaries.describe()}")
         return "\n".join(lines)
 
 
@@ -254,6 +257,9 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
     problems += _enrolment_gap_warnings(enrolment)
     problems += _zero_level_warnings(enrolment, base_year)
     problems += _plausibility_warnings(enrolment, births, system, meta)
+    folder = source.path if source.path.is_dir() else None  # a workbook carries no shapes
+    boundaries, found = _boundaries(folder, areas, meta, enrolment, base_year, tables.get("schools"))
+    problems += found
     if any(p.severity == "error" for p in problems):
         return None, problems
 
@@ -263,9 +269,22 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
         births=births[["area", "year", "births"]].astype({"year": int}).reset_index(drop=True),
         enrolment=enrolment, tables=optional, meta=meta,
         warnings=[p for p in problems if p.severity == "warning"], system=system,
-        encodings=encodings,
+        encodings=encodings, boundaries=boundaries,
     )
     return dataset, problems
+
+
+def _boundaries(folder: Path | None, areas: pd.DataFrame, meta: dict[str, Any], enrolment: pd.DataFrame,
+                base_year: int, schools: pd.DataFrame | None):
+    """areas.geojson and the schools' lat, lon, checked (forecast.data.boundaries); None without."""
+    from forecast.data.boundaries import demand_areas, read_boundaries, school_problems
+
+    if folder is None:
+        return None, []
+    boundaries, problems = read_boundaries(folder, areas, meta, demand_areas(enrolment, base_year))
+    if schools is not None and len(schools):
+        problems += school_problems(schools, boundaries)
+    return boundaries, problems
 
 
 def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,

@@ -42,6 +42,13 @@ def _non_negative() -> pa.Column:
     return pa.Column(float, pa.Check.ge(0, error="is negative"), nullable=True, required=False)
 
 
+def _degrees(limit: int, what: str) -> pa.Column:
+    """A WGS84 coordinate (schools' lat, lon): metres of a projected system are refused."""
+    return pa.Column(float, pa.Check.in_range(-limit, limit, error=f"is not a {what} in degrees "
+                                              f"(-{limit} to {limit}; WGS84, not metres)"),
+                     nullable=True, required=False)
+
+
 _YEAR = pa.Column(float, pa.Check.in_range(1900, 2200, error="is not a plausible year"))
 _AREA = pa.Column(str, pa.Check.str_length(min_value=1, error="is empty"))
 
@@ -104,13 +111,15 @@ def _specs(level: pa.Column, level_or_group: pa.Column, level_group_or_other: pa
         ),
         "schools": TableSpec(
             "schools", ("area", "level"),
-            numeric=("seats", "classrooms", "classes", "students", "large_classes", "super_large_classes"),
+            numeric=("seats", "classrooms", "classes", "students", "large_classes", "super_large_classes",
+                     "lat", "lon"),
             key=(),
             schema=pa.DataFrameSchema({
                 "area": _AREA, "level": level_group_or_other,
                 "seats": _non_negative(), "classrooms": _non_negative(), "classes": _non_negative(),
                 "students": _non_negative(), "large_classes": _non_negative(),
                 "super_large_classes": _non_negative(),
+                "lat": _degrees(90, "latitude"), "lon": _degrees(180, "longitude"),
             }),
         ),
         "projects": TableSpec(

@@ -45,7 +45,7 @@ OWNED = frozenset({
     "shortfall_summary.csv", "class_size_check.csv", "coverage.csv", "accuracy.csv",
     "backtest.csv", "capacity.csv", "capacity_items.csv", "scheduler.json", "scheduler.csv",
     "scheduler.parquet", "run.json", "report.xlsx", "report.html", "plots", "entry_methods.csv",
-    "refusals.csv", "classes.csv",
+    "refusals.csv", "classes.csv", "shortfall_map.geojson",
 })
 
 

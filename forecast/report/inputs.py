@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.data.dataset import Dataset
+from forecast.data.script import to_simplified
 from forecast.report.labels import language_of, wants_simplified
-from forecast.report.script import to_simplified
 
 
 class ReportError(ValueError):
@@ -34,6 +34,8 @@ class ReportInputs:
     parents: dict[str, str] = field(default_factory=dict)  # area -> parent area
     base_year: int | None = None
     simplified: bool = False  # a mainland dataset: names and titles in Simplified characters
+    boundaries: object = None  # the areas' shapes (forecast.data.boundaries.Boundaries): the map
+    schools: pd.DataFrame = field(default_factory=pd.DataFrame)  # schools.csv (lat, lon: points)
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -48,8 +50,9 @@ class ReportInputs:
 def _read(path: Path) -> pd.DataFrame:
     from forecast.common.cells import restore  # the text cells exactly as the run wrote them
 
-    return restore(pd.read_csv(path, keep_default_na=False, na_values=[""])) if path.is_file() \
-        else pd.DataFrame()
+    # area ids stay text: adcodes (500113) and Texas CDNs (001902) are ids, not numbers
+    return restore(pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"area": str})) \
+        if path.is_file() else pd.DataFrame()
 
 
 def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportInputs:
@@ -61,7 +64,7 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
         raise ReportError(f"{folder}: no run outputs (run.json, projections.csv); run "
                           f"`forecast run --out {folder}` first")
     meta = json.loads(record.read_text(encoding="utf-8"))
-    projections = pd.read_csv(table, keep_default_na=False, na_values=[""], dtype={"grade": str})
+    projections = pd.read_csv(table, keep_default_na=False, na_values=[""], dtype={"grade": str, "area": str})
     from forecast.common.cells import restore
 
     projections = restore(projections)
@@ -88,7 +91,10 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
                         _read(folder / "plan_check.csv"), _read(folder / "capacity.csv"),
                         _read(folder / "accuracy.csv"), history, names, tops, spells, language,
                         parents, meta.get("base_year"),
-                        dataset is not None and wants_simplified(dataset.meta))
+                        dataset is not None and wants_simplified(dataset.meta),
+                        getattr(dataset, "boundaries", None),
+                        dataset.table("schools") if dataset is not None and dataset.boundaries is not None
+                        else pd.DataFrame())
 
 
 def _dataset_of(meta: dict) -> Dataset | None:

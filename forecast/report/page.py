@@ -315,6 +315,9 @@ def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "e
                  for a in areas}
     figs = {f"{a}|{s}": _area_figure(inputs, a, s, levels_of[a], lang) for a in areas for s in scenarios}
     heat = {s: f for s in scenarios if (f := _heat_figure(inputs, s, lang)) is not None}
+    from forecast.report import maps
+
+    shortfall_map = maps.payload(inputs, lang)  # None without areas.geojson
 
     facts = [(text("dataset", lang), meta.get("dataset")), (column("base_year", lang), meta.get("base_year")),
              (column("scenario", lang), ", ".join(scenarios)),
@@ -329,6 +332,8 @@ def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "e
                 + f'</select></label><label>{html.escape(column("scenario", lang))} <select id="scenario">'
                 + "".join(f'<option value="{html.escape(s)}">{html.escape(s)}</option>' for s in scenarios)
                 + f'</select></label><label>{t("filter")} <input id="filter" type="search"></label></div>')
+    if shortfall_map:
+        body.append(maps.section(shortfall_map, lang))
     body.append(f"<h2>{t('summary')}</h2>" + _panels(inputs, areas, scenarios, lang))
     body.append(f"<h2>{t('charts')}</h2><div id=\"fan\"></div>")
     body.append(f"<h2>{t('spells')}</h2>" + _spells(inputs, lang) + honest)
@@ -350,6 +355,9 @@ def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "e
     body.append(f'<p class="note">{t("print_note")}</p>')
     data = (f'<script type="application/json" id="figs">{_json(_dumps(figs))}</script>'
             f'<script type="application/json" id="heat-data">{_json(_dumps(heat))}</script>')
+    if shortfall_map:
+        data += f'<script type="application/json" id="map-data">{_json(_dumps(shortfall_map))}</script>'
+    glue = GLUE + (maps.GLUE if shortfall_map else "")
     head = (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<title>{t('title')}</title>")
     visible = head + "".join(body) + data
@@ -358,7 +366,7 @@ def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "e
             f'@font-face{{font-family:"{FONT}";src:url(data:font/woff;base64,'
             f'{base64.b64encode(font).decode("ascii")}) format("woff");}}')
     return (f"{head}<style>{face}{STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
-            + "".join(body) + data + f"<script>{GLUE}</script></body></html>\n")
+            + "".join(body) + data + f"<script>{glue}</script></body></html>\n")
 
 
 def _panels(inputs: ReportInputs, areas: list[str], scenarios: list[str], lang: str) -> str:

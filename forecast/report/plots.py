@@ -50,6 +50,10 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
         heat = _heatmap(inputs, folder, lang)
         if heat:
             written.append(heat)
+        if getattr(inputs, "boundaries", None) is not None:  # areas.geojson: the map for print
+            from forecast.report.maps import write_map_plots
+
+            written += write_map_plots(inputs, folder, lang)
     return written, notes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from forecast.report.script import to_simplified
+from forecast.data.script import to_simplified
 
 # The shipped datasets' source documents (see the seeds' README of the project).
 DOCUMENTS = {

@@ -45,6 +45,8 @@ class DatasetMeta(BaseModel):
     sources: list[str] | str | None = None
     notes: list[str] | str | None = None
     system: dict[str, Any] | str | None = None
+    unmapped: list[Text] | None = None  # finest areas on no map (areas.geojson, docs/maps.md)
+    map_context: list[AreaEntry | Text] | None = None  # shapes drawn for context, no data
 
 
 KNOWN_KEYS = tuple(DatasetMeta.model_fields)
