@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from forecast.dataset import areas_below
+from forecast.errors import UserInputError
 
 
-class AreaError(ValueError):
+class AreaError(UserInputError):
     """The area asked for is not in the dataset; the message lists what is."""
 
 

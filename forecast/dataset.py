@@ -180,6 +180,12 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         problems.append(Problem("dataset.yaml", reason, column=key))
         system = DEFAULT
     specs = table_specs(system)
+    from forecast.inputs.folder import folder_problems
+
+    found = folder_problems(folder, ("births", "population", "enrolment") + OPTIONAL_TABLES)
+    problems += [Problem(file, reason, severity=severity) for file, reason, severity in found]
+    if any(file == str(folder) for file, _, _ in found):
+        return None, problems  # no table at all: nothing else to say
 
     tables: dict[str, pd.DataFrame] = {}
     encodings = {"dataset.yaml": yaml_encoding} if yaml_encoding else {}
@@ -214,6 +220,9 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
     if any(p.severity == "error" for p in problems):
         return None, problems
 
+    problems += _base_year_problems(meta, tables)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
     enrolment = _enrolment(tables.pop("enrolment", None))  # the raw table is not kept
     births = tables.get("births")
     if births is None and "population" in tables:
@@ -239,6 +248,41 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         encodings=encodings,
     )
     return dataset, problems
+
+
+def _base_year_problems(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The base year is the last observed year: enrolment after a declared ``base_year`` is
+    refused (it would be neither an input nor an outcome); a base year after the last
+    enrolment year is allowed (the years between are projected) and warned about. Without
+    enrolment and without a declared base year there is nothing to date the run by."""
+    declared = meta.get("base_year")
+    enrolment = tables.get("enrolment")
+    if enrolment is None or enrolment.empty or not pd.api.types.is_numeric_dtype(enrolment["year"]):
+        if declared is None and "births" not in tables and "population" not in tables:
+            return []  # no tables at all: reported by _no_table_problems
+        if declared is None and enrolment is None:
+            return [Problem("dataset.yaml", "no base_year and no enrolment.csv to take it from: "
+                            "set base_year (the last year the data describe)", column="base_year")]
+        return []
+    if declared is None:
+        return []
+    years = enrolment["year"].to_numpy(dtype=float)
+    later = np.flatnonzero(years > declared)
+    if len(later):
+        shown = year_ranges(sorted({int(y) for y in years[later]}))
+        return [Problem("enrolment.csv", f"year {int(years[later[0]])} is after the base year "
+                        f"{declared} (dataset.yaml, key base_year): {len(later)} row(s) of {shown} "
+                        "would be neither inputs nor outcomes. Set base_year to the last observed "
+                        f"year ({int(years.max())}) or remove those rows; to compare projections "
+                        "from an earlier year with what was observed, use `forecast backtest`",
+                        spreadsheet_row(later[0]), "year")]
+    if len(years) and declared > years.max():
+        return [Problem("dataset.yaml", f"base_year {declared} is after the last enrolment year "
+                        f"{int(years.max())}: {year_ranges(list(range(int(years.max()) + 1, declared + 1)))} are projected, not "
+                        "observed, and the base-year figures are missing; set base_year to "
+                        f"{int(years.max())} unless that is meant", column="base_year",
+                        severity="warning")]
+    return []
 
 
 def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,

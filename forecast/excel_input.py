@@ -30,15 +30,18 @@ def is_workbook(path: Path) -> bool:
 
 
 def _text(value) -> str:
-    """A cell as the text a CSV would hold: whole numbers without '.0', dates as years."""
+    """A cell as the text a CSV would hold: whole numbers without '.0', dates as ISO dates
+    (never as their year: a date in a count column is refused, not read as 1902 pupils)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return str(value.year)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        from forecast.inputs.cells import date_text
+
+        return date_text(value)
     return str(value).strip()
 
 
@@ -63,13 +66,22 @@ def read_sheets(path: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _meta(sheets: dict[str, pd.DataFrame]) -> dict:
+def _meta(sheets: dict[str, pd.DataFrame], problems: list[Problem] | None = None) -> dict:
+    """dataset.yaml's keys from the ``dataset`` sheet (one cell per value, read as its text;
+    see ``forecast.inputs.cells.meta_value``) and the ``areas`` sheet; a value that cannot
+    be read is added to ``problems`` as ``dataset!B<row>``."""
+    from forecast.inputs.cells import meta_value
+
     meta: dict = {}
     info = sheets.get("dataset")
     if info is not None and {"key", "value"} <= set(info.columns):
-        for key, value in zip(info["key"], info["value"], strict=True):
+        letter = get_column_letter(list(info.columns).index("value") + 1)
+        for row, (key, value) in enumerate(zip(info["key"], info["value"], strict=True), start=2):
             if key:
-                meta[key] = yaml.safe_load(value) if value else None
+                parsed, reason = meta_value(key, value)
+                if reason is not None and problems is not None:
+                    problems.append(Problem(f"dataset!{letter}{row}", reason))
+                meta[key] = parsed
     areas = sheets.get("areas")
     if areas is not None and "area" in areas:
         meta["areas"] = [{"area": a, "parent": (p or None) if "parent" in areas else None,
@@ -105,7 +117,10 @@ def inspect_workbook(path: str | Path):
         sheets = read_sheets(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one clear problem
         return None, [Problem(path.name, f"cannot be read as an Excel workbook: {exc}".splitlines()[0])]
-    meta = _meta(sheets)
+    from forecast.inputs.cells import formula_reasons, uncached_formulas
+
+    cell_problems = [Problem(where, reason) for where, reason in formula_reasons(uncached_formulas(path))]
+    meta = _meta(sheets, cell_problems)
     meta.setdefault("name", path.stem)
     with tempfile.TemporaryDirectory(prefix="forecast-xlsx-") as tmp:
         folder = Path(tmp)
@@ -115,6 +130,14 @@ def inspect_workbook(path: str | Path):
                 frame.to_csv(folder / f"{name}.csv", index=False)
         dataset, problems = inspect_dataset(folder)
     problems = [_located(p, sheets, path.name) for p in problems]
+    formulas = {f"{path.name}: {p.file}" for p in cell_problems}
+    problems = [Problem(f"{path.name}: {p.file}", p.reason) for p in cell_problems] + [
+        p for p in problems if not (p.file in formulas and p.reason == "is empty")]
+    problems = [Problem(path.name, "has no table sheets (births, enrolment, ...); see "
+                        "docs/data-contract.md or the template.xlsx of `forecast init`")
+                if p.file.endswith(str(folder)) else p for p in problems]
+    if cell_problems:
+        dataset = None
     if dataset is not None:
         dataset.path = path
     return dataset, problems

@@ -22,14 +22,16 @@ from forecast.dataset import Dataset, load_dataset
 from forecast.engine.run import Engine
 from forecast.engine.spool import ProjectionSpool
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
+from forecast.errors import OptionError
 from forecast.evidence import step as evidence_step
+from forecast.inputs.bounds import check_projection, resolve_until
 from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from forecast.memory import give_back
 from forecast.models.registry import own_series_totals
 from forecast.projection import COLUMNS, CohortFlow
 from forecast.shortfall import class_size_check
 from forecast.spells import shortfall_table, summarise
-from forecast.standards import Standards, load_standards, with_overrides
+from forecast.standards import Standards, class_size_assumptions, load_standards, with_overrides
 from forecast.system import split_group
 
 
@@ -87,21 +89,21 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
     if unknown:
-        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
-                         f"{', '.join(config.scenarios)}")
-    until = config.until if until is None else until
+        raise OptionError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
+                          f"{', '.join(config.scenarios)}")
+    until, given, until_note = resolve_until(config, dataset.base_year, until)
     draws = config.draws if draws is None else draws
     seed = config.seed if seed is None else seed
-    check_run_size(dataset, config, until, draws, len(names))
+    check_run_size(dataset, config, until, draws, len(names), given)
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
     method = method or config.model.method
-    frames, implied, notes = [], [], []
+    frames, implied, notes = [], [], [until_note] if until_note else []
     methods, refusals = pd.DataFrame(), pd.DataFrame()
     if stream and method == "auto":
-        raise ValueError("--stream works with the cohort model only (the auto ensemble re-weights "
-                         "whole projections in memory); use --model cohort or drop --stream")
+        raise OptionError("--stream works with the cohort model only (the auto ensemble re-weights "
+                          "whole projections in memory); use --model cohort or drop --stream")
     spool = ProjectionSpool(standards, COLUMNS) if stream else None
     evidence = _auto_evidence(dataset, config, seed, notes) if method == "auto" and len(dataset.enrolment) \
         else None
@@ -142,6 +144,7 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
         del fitted  # its per-area arrays are not needed past the projection (memory at scale)
         give_back()
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    check_projection(projections)
     classes = spool.classes() if spool is not None else None
     shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \
         else pd.DataFrame()
@@ -156,7 +159,8 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
                      "memory); the shortfall's classes_needed is computed chunk by chunk")
     if not grades:
         projections = projections[projections["grade"] == ""].reset_index(drop=True)
-    all_assumptions = assumptions(dataset, config, names) + capacity.assumptions
+    all_assumptions = (assumptions(dataset, config, names) + capacity.assumptions
+                       + class_size_assumptions(standards, dataset.system.level_names))
     inputs = inputs_id(config)
     run = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": names, "draws": draws,
                                          "seed": seed, "until": until}, sort_keys=True))
@@ -197,14 +201,16 @@ def entry_notes(methods: pd.DataFrame, refusals: pd.DataFrame) -> list[str]:
     return notes
 
 
-def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int) -> None:
-    """Refuse (ValueError) a horizon beyond the config's ``max_horizon``, too many draws or a
-    run estimated not to fit in free memory, before any work starts."""
+def check_run_size(dataset: Dataset, config: RunConfig, until: int, draws: int, scenarios: int,
+                   given: str | None = None) -> None:
+    """Refuse (``OptionError``, ``DataLimitError``) a horizon beyond the config's
+    ``max_horizon``, too many draws or a run estimated not to fit in free memory, before any
+    work starts. ``given``: where ``until`` came from, for the message."""
     from forecast.inputs.bounds import MAX_DRAWS, check_memory, check_until, estimate_bytes
 
-    check_until(until, dataset.base_year, config.max_horizon)
+    check_until(until, dataset.base_year, config.max_horizon, given)
     if not 1 <= draws <= MAX_DRAWS:
-        raise ValueError(f"--draws {draws}: use 1 to {MAX_DRAWS:,}")
+        raise OptionError(f"--draws {draws}: use 1 to {MAX_DRAWS:,}")
     parents = int(dataset.areas["parent"].dropna().nunique())
     slots = len(dataset.system.slots()) + len(dataset.system.level_names)
     check_memory(estimate_bytes(len(dataset.areas), parents, slots, until - dataset.base_year,
@@ -270,7 +276,8 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     except ValueError:
         return None
     asked = set(scenarios or [config.default_scenario])
-    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != config.until
+    until = resolve_until(config, meta.get("base_year") or 0)[0]
+    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != until
             or not asked <= set(meta.get("scenarios") or [])):
         return None
     return pd.read_csv(table, keep_default_na=True), meta

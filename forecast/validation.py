@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from forecast.errors import UserInputError
 from forecast.system import DEFAULT, SchoolSystem
 
 UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
@@ -40,7 +41,7 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
-class DatasetError(Exception):
+class DatasetError(UserInputError):
     """Raised when a dataset has errors; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
@@ -268,6 +269,7 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     if not any(p.severity == "error" for p in problems):
         raw_units = frame["unit"].copy() if "unit" in frame.columns else None
         frame = _to_persons(frame, spec, default_unit)
+        problems += _count_problems(frame, spec, name, raw_units, default_unit)
         for column in spec.count_columns:
             if not spec.free_units:
                 problems += jump_warnings(frame, spec.name, column, raw_units)
@@ -299,6 +301,30 @@ def _column_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Pr
             hint = f" (closest known column: '{close[0]}')" if close else ""
             problems.append(Problem(name, f"unknown column '{column}' is ignored{hint}; known "
                                     f"columns: {', '.join(known)}", 1, column, "warning"))
+    return problems
+
+
+MAX_COUNT = 1e9  # persons, seats or classes in one row: more than any country's pupils
+COUNT_LIKE = ("births", "persons", "students", "seats", "classrooms", "classes", "large_classes",
+              "super_large_classes", "schools")
+
+
+def _count_problems(frame: pd.DataFrame, spec: TableSpec, name: str, raw_units: pd.Series | None,
+                    default_unit: str) -> list[Problem]:
+    """Counts beyond ``MAX_COUNT`` once converted to persons (``9e11`` pupils, or 9e5 in
+    ``10k persons``): refused before they overflow the arithmetic downstream."""
+    problems = []
+    for column in spec.count_columns + tuple(c for c in spec.numeric if c in COUNT_LIKE):
+        if column not in frame.columns or column in {p.column for p in problems}:
+            continue
+        values = frame[column].to_numpy(dtype=float)
+        for i in np.flatnonzero(np.abs(np.nan_to_num(values)) > MAX_COUNT)[:20]:
+            unit = (raw_units.iloc[i] if raw_units is not None else "") or default_unit
+            converted = f" persons (given in {unit})" if UNIT_FACTORS.get(unit, 1) != 1 \
+                and column in spec.count_columns else ""
+            problems.append(Problem(name, f"{values[i]:,.4g}{converted} is implausibly large (beyond "
+                                    f"{MAX_COUNT:,.0e} in one row); check the value and its unit",
+                                    spreadsheet_row(i), column))
     return problems
 
 

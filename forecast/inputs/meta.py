@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from forecast.errors import printable
 from forecast.inputs.encoding import InputFileError, reason_of
 from forecast.inputs.yaml_loader import load_yaml
 
@@ -28,6 +29,13 @@ class AreaEntry(BaseModel):
     name: Text | None = None
 
 
+class BirthsProxy(BaseModel):
+    """``births_proxy:``: births that are an index, not counts; ``assumption`` says why."""
+
+    model_config = ConfigDict(extra="allow")
+    assumption: str
+
+
 class DatasetMeta(BaseModel):
     """The keys ``dataset.yaml`` may hold, with their types."""
 
@@ -39,7 +47,7 @@ class DatasetMeta(BaseModel):
     plan_period: list[StrictInt] | None = None
     units: str | None = None
     areas: list[AreaEntry] | None = None
-    births_proxy: dict[str, Any] | str | None = None
+    births_proxy: BirthsProxy | str | None = None
     sources: list[str] | str | None = None
     notes: list[str] | str | None = None
     system: dict[str, Any] | str | None = None
@@ -69,13 +77,16 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
     try:
         DatasetMeta.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("str", "int",
-                                                                                   "dict", "list")))
+        found = []
+        for error in exc.errors():  # union branches show as type or model names: not keys
+            loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(
+                ("str", "int", "dict", "list")) and not str(p)[:1].isupper())
             got = error.get("input")
-            shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-            problems.append((f"{_plain(error)}{shown}", loc, "error"))
-        return {}, _dedupe(problems), encoding
+            shown = f" (got {printable(repr(got))})" if not isinstance(got, dict | list) else ""
+            found.append((f"{_plain(error)}{shown}", loc, "error"))
+        # a union's other branch failing at the parent key says less than the deeper one
+        found = [p for p in found if not any(q[1].startswith(f"{p[1]}.") for q in found)]
+        return {}, _dedupe(problems + found), encoding
     return _normalised(data), problems, encoding
 
 

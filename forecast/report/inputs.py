@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.dataset import Dataset
+from forecast.errors import UserInputError
 from forecast.labels import language_of, wants_simplified
 from forecast.report.script import to_simplified
 
 
-class ReportError(ValueError):
+class ReportError(UserInputError):
     """The folder lacks what a report needs; the message says what to run."""
 
 

@@ -43,7 +43,10 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
         lang = "en"
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     written = []
+    # text.parse_math off: names are data, and '$' in an area or scenario name would be read
+    # as math text (a crash on an odd number of '$' or on '$^$')
     with matplotlib.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100,
+                                "text.parse_math": False,
                                 "savefig.dpi": DPI}):
         written += _fan_charts(inputs, folder, lang)
         written += _seat_charts(inputs, folder, lang)
