@@ -288,8 +288,11 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
     extra = None
     if report and len(result.projections):
         extra = lambda folder: _write_report(folder, report, result.dataset)  # noqa: E731
+    from forecast.outputs.errors import naming
+
     try:
-        return result, write_outputs(result, out, config, extra, fmt=fmt)
+        with naming(out):
+            return result, write_outputs(result, out, config, extra, fmt=fmt)
     finally:
         if result.spool is not None:
             result.spool.cleanup()
@@ -386,8 +389,10 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     if len(result.coverage):
         click.echo("\nwhat the planned seats cover (no enrolment, births only):")
         for row in result.coverage.itertuples():
-            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
-                       f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
+            change = row.birth_driven_change_percent
+            cohorts = "cohorts n/a" if change != change else f"cohorts {change:+.1f} %"  # NaN: no births
+            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; {cohorts}; "
+                       f"{row.reading}")
     for path in written:
         click.echo(text("wrote", lang, path=path))
 
@@ -728,7 +733,11 @@ def sweep(config_path, data_dir, grids, year, draws, seed, out_dir, engine_kind,
         raise InputError(str(exc)) from exc
     found = result.thresholds.dropna(subset=["threshold"])
     click.echo(f"{len(result.sweep)} area x level x grid points; {len(found)} thresholds inside the grid")
-    for path in write_sweep(result, Path(out_dir)):
+    from forecast.outputs.errors import naming
+
+    with naming(out_dir):
+        written = write_sweep(result, Path(out_dir))
+    for path in written:
         click.echo(f"wrote {path}")
 
 

@@ -24,6 +24,7 @@ from forecast.validation import (
     UNIT_FACTORS,
     DatasetError,
     Problem,
+    at_physical_rows,
     read_table,
     spreadsheet_row,
     table_specs,
@@ -170,6 +171,19 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         return inspect_workbook(folder)
     if not folder.is_dir():
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
+    rows: dict[str, tuple] = {}  # file -> (spreadsheet row of each record, header row)
+    read: set[int] = set()  # problems the table reader located already
+    dataset, problems = _inspect_folder(folder, rows, read)
+    for file, (at, header_row) in rows.items():  # the cross-table checks counted positions
+        problems = [p if id(p) in read else located for p, located in
+                    zip(problems, at_physical_rows(problems, at, header_row, file), strict=True)]
+    return dataset, problems
+
+
+def _inspect_folder(folder: Path, rows: dict[str, tuple], read: set[int]
+                    ) -> tuple[Dataset | None, list[Problem]]:
+    """``inspect_dataset`` for a folder; fills ``rows`` with each table's row numbers where
+    blank lines moved them, and ``read`` with the ids of problems already at those rows."""
     meta, problems, yaml_encoding = _read_meta(folder)
     default_unit = meta.get("units") or "persons"
     try:
@@ -194,6 +208,9 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         if file.exists() or file.is_symlink():
             frame, found = read_table(file, specs[name], default_unit)
             give_back()  # the reader's buffers, before the next table (forecast.memory)
+            read.update(id(p) for p in found)
+            if "physical_rows" in frame.attrs:
+                rows[file.name] = frame.attrs.pop("physical_rows")
             problems += found
             if frame.attrs.get("encoding"):
                 encodings[file.name] = frame.attrs["encoding"]
@@ -217,6 +234,8 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         problems += _project_problems(tables["projects"])
     if "schools" in tables and len(tables["schools"]):
         problems += _school_problems(tables["schools"])
+    if "seat_additions" in tables and len(tables["seat_additions"]):
+        problems += _seat_addition_problems(tables["seat_additions"])
     if any(p.severity == "error" for p in problems):
         return None, problems
 
@@ -288,9 +307,9 @@ def _base_year_problems(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -
 def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,
                            meta: dict[str, Any]) -> list[Problem]:
     """Levels larger than the births of their cohorts (forecast.inputs.plausibility)."""
-    from forecast.inputs.plausibility import cohort_warnings
+    from forecast.inputs.plausibility import cohort_warnings, zero_births_warnings
 
-    return cohort_warnings(
+    return zero_births_warnings(births) + cohort_warnings(
         enrolment, births, system, proxy=bool(meta.get("births_proxy")))
 
 
@@ -575,6 +594,14 @@ def _school_problems(schools: pd.DataFrame) -> list[Problem]:
             has_size |= schools[column].notna()
     return [Problem("schools.csv", "no size: give seats, classrooms or classes",
                     spreadsheet_row(i), "seats") for i in np.flatnonzero((~has_size).to_numpy())]
+
+
+def _seat_addition_problems(additions: pd.DataFrame) -> list[Problem]:
+    """A period of seat additions must run forwards (from_year no later than to_year)."""
+    start, end = additions["from_year"].to_numpy(dtype=float), additions["to_year"].to_numpy(dtype=float)
+    return [Problem("seat_additions.csv", f"from_year {start[i]:.0f} is after to_year {end[i]:.0f}; "
+                    "give the period first year first", spreadsheet_row(i), "to_year")
+            for i in np.flatnonzero(start > end)]
 
 
 def year_ranges(years: list[int]) -> str:

@@ -33,12 +33,15 @@ class Problem:
     severity: str = "error"  # "error" stops loading; "warning" is reported only
 
     def __str__(self) -> str:
+        from forecast.errors import printable
+
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
         if self.column:  # a YAML file has keys, a table columns
             where += f", {'key' if self.file.endswith(('.yaml', '.yml')) else 'column'} {self.column}"
-        return f"{where}: {self.reason}"
+        # one line, whatever a quoted cell holds (a newline in a cell cannot forge a problem)
+        return printable(f"{where}: {self.reason}")
 
 
 class DatasetError(UserInputError):
@@ -187,6 +190,7 @@ def _specs(level: pa.Column, level_or_group: pa.Column, level_group_or_other: pa
             numeric=("seats", "schools"), integer=("from_year", "to_year"),
             schema=pa.DataFrameSchema({
                 "area": _AREA, "from_year": _YEAR, "to_year": _YEAR, "seats": _non_negative(),
+                "schools": _non_negative(),
             }),
         ),    }
 
@@ -225,7 +229,7 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     """
     from forecast.inputs.csv_reader import read_csv
     from forecast.inputs.numbers import parse_column
-    from forecast.inputs.plausibility import jump_warnings
+    from forecast.inputs.plausibility import jump_warnings, unit_warnings
 
     name = path.name
     raw = read_csv(path)
@@ -243,7 +247,7 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     for column in missing:
         problems.append(Problem(name, f"required column '{column}' is missing", column=column))
     if missing:
-        return frame, problems
+        return frame, at_physical_rows(problems, raw.rows, raw.header_row)
 
     for column in dict.fromkeys(spec.numeric + spec.integer):
         if column not in frame.columns:
@@ -265,7 +269,8 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     if not spec.free_units:
         problems += _unit_problems(frame, name)
     problems += _schema_problems(frame, spec, name)
-    problems += _duplicate_problems(frame, spec, name)
+    problems += _duplicate_problems(frame, spec, name,
+                                    lambda i: raw.physical_row(spreadsheet_row(i)))
     if not any(p.severity == "error" for p in problems):
         raw_units = frame["unit"].copy() if "unit" in frame.columns else None
         frame = _to_persons(frame, spec, default_unit)
@@ -273,11 +278,29 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
         for column in spec.count_columns:
             if not spec.free_units:
                 problems += jump_warnings(frame, spec.name, column, raw_units)
+                problems += unit_warnings(frame, spec.name, column, raw_units, default_unit)
         for column in spec.integer:
             if column in frame.columns and frame[column].notna().all():
                 frame[column] = frame[column].astype(int)
     frame.attrs["encoding"] = raw.encoding
-    return frame, problems
+    if raw.rows is not None or raw.header_row != 1:  # taken (and removed) by inspect_dataset
+        frame.attrs["physical_rows"] = (raw.rows, raw.header_row)
+    return frame, at_physical_rows(problems, raw.rows, raw.header_row)
+
+
+def at_physical_rows(problems: list[Problem], rows, header_row: int = 1,
+                     file: str | None = None) -> list[Problem]:
+    """``problems`` with rows counted without blank lines (header 1, first record 2) moved
+    to the rows a spreadsheet shows (``forecast.inputs.csv_reader.RawTable``); only those of
+    ``file`` when given."""
+    from dataclasses import replace
+
+    from forecast.inputs.csv_reader import physical_row
+
+    if rows is None and header_row == 1:
+        return problems
+    return [replace(p, row=physical_row(p.row, rows, header_row))
+            if file is None or p.file == file else p for p in problems]
 
 
 def _column_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
@@ -314,6 +337,8 @@ def _count_problems(frame: pd.DataFrame, spec: TableSpec, name: str, raw_units: 
     """Counts beyond ``MAX_COUNT`` once converted to persons (``9e11`` pupils, or 9e5 in
     ``10k persons``): refused before they overflow the arithmetic downstream."""
     problems = []
+    if spec.free_units:  # targets and indicators: any measure (a population, a budget)
+        return problems
     for column in spec.count_columns + tuple(c for c in spec.numeric if c in COUNT_LIKE):
         if column not in frame.columns or column in {p.column for p in problems}:
             continue
@@ -378,7 +403,8 @@ def _from_failure(case, name: str, frame: pd.DataFrame) -> Problem:
     return Problem(name, f"{shown}{case.check}".strip(), row, case.column)
 
 
-def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str,
+                        row_of=spreadsheet_row) -> list[Problem]:
     key = [c for c in spec.key if c in frame.columns]
     if not key:
         return []
@@ -389,7 +415,7 @@ def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list
         return []
     first_rows = codes.assign(_row=np.arange(len(codes))).groupby(key)["_row"].transform("min")
     return [
-        Problem(name, f"duplicate of row {spreadsheet_row(first_rows.iloc[i])} "
+        Problem(name, f"duplicate of row {row_of(first_rows.iloc[i])} "
                 f"(same {', '.join(key)})", spreadsheet_row(i))
         for i in np.flatnonzero(dup)
     ]

@@ -99,3 +99,52 @@ def cohort_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system, proxy
                 f"({years[-1]}-{years[0]}); check the unit or the births", _row(rec.row_), "students",
                 "warning"))
     return problems
+
+
+UNIT_MEDIAN = 100  # a median of 100万 (one million persons) per row, all whole numbers: persons?
+
+
+def unit_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Series | None,
+                  default_unit: str) -> list:
+    """Counts given in ``10k persons`` (万人) that look like persons: every such value a whole
+    number and their median at least ``UNIT_MEDIAN`` (a million persons a row). Plans in 万
+    write 6.27; 1,050 in 万 is ten million pupils, so a dataset-wide ``units: 10k persons``
+    over counts in persons is said once per table instead of passing silently."""
+    from forecast.validation import UNIT_FACTORS, Problem
+
+    units = (raw_units.replace("", default_unit) if raw_units is not None
+             else pd.Series(default_unit, index=frame.index))
+    factor = units.map(UNIT_FACTORS).to_numpy(dtype=float)
+    big = np.flatnonzero(factor > 1)
+    if not len(big):
+        return []
+    raw = frame[column].to_numpy(dtype=float)[big] / factor[big]
+    known = ~np.isnan(raw)
+    if not known.any() or not (raw[known] % 1 == 0).all() or np.median(raw[known]) < UNIT_MEDIAN:
+        return []
+    unit = units.iloc[big[0]]
+    given = ("the unit column" if raw_units is not None and raw_units.iloc[big[0]] != ""
+             else "dataset.yaml, key units")
+    median = float(np.median(raw[known]))
+    return [Problem(f"{table}.csv", f"{int(known.sum())} {column} value(s) in '{unit}' ({given}) are all "
+                    f"whole numbers with a median of {median:,.0f}, i.e. {median * factor[big[0]]:,.0f} "
+                    "persons a row: are they persons? Check the unit", _row(big[0]), column, "warning")]
+
+
+def zero_births_warnings(births: pd.DataFrame) -> list:
+    """Areas whose births are 0 in every year: no cohort can be paired with them (the entry
+    ratio would divide by zero), so their entrants follow their own history. Said, not
+    silently accepted (all-zero births are a blank export more often than a fact)."""
+    from forecast.validation import Problem
+
+    if births is None or births.empty:
+        return []
+    total = births.groupby("area")["births"].sum(min_count=1)
+    zero = total[total == 0]
+    if zero.empty:
+        return []
+    names = ", ".join(map(str, zero.index[:3])) + (", ..." if len(zero) > 3 else "")
+    every = " (every area)" if len(zero) == len(total) else ""
+    return [Problem("births.csv", f"births are 0 in every year for {len(zero)} area(s){every}: "
+                    f"{names}; check the file (a blank export?): entrants there follow their own "
+                    "history", None, "births", "warning")]

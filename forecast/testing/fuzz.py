@@ -550,8 +550,11 @@ _config_fault("config_top_string", "just a string\n", ["config.yaml", "mapping"]
 _config_fault("config_multiplier_text", BASE_CONFIG.replace("multiplier: 0.9", "multiplier: lots"),
               ["config.yaml", "multiplier"])
 _config_fault("config_gbk", "# 配置\n" + BASE_CONFIG, [], "same", encoding="gbk")
-_config_fault("config_until_far", BASE_CONFIG.replace("until: 2024", "until: 2199"), ["--until", "30"], command="run")
-_config_fault("config_until_past", BASE_CONFIG.replace("until: 2024", "until: 2010"), ["--until", "base year"], command="run")
+# the config's own key is blamed, not --until (which was not given)
+_config_fault("config_until_far", BASE_CONFIG.replace("until: 2024", "until: 2199"),
+              ["config.yaml, key until", "30"], command="run")
+_config_fault("config_until_past", BASE_CONFIG.replace("until: 2024", "until: 2010"),
+              ["config.yaml, key until", "base year"], command="run")
 
 
 # ---- the file system
