@@ -158,11 +158,13 @@ def _fast_table(path: Path) -> RawTable | None:
         data, encoding = data[len(codecs.BOM_UTF8):], "utf-8-sig"
     if b'"' in data or b"\x00" in data or not data.strip():
         return None
-    end = len(data)  # trailing blank lines move no row: look for blank lines before them
-    while end and data[end - 1] in b"\r\n":
-        end -= 1
-    if data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0 or data[:1] in (b"\n", b"\r"):
-        return None  # blank lines move row numbers: the careful reader counts them
+    if data[:1] in (b"\n", b"\r"):
+        return None  # a blank line above the header: the careful reader finds the header
+    last = len(data)  # trailing blank lines move no row: look for blank lines before them
+    while last and data[last - 1] in b"\r\n":
+        last -= 1
+    blank_lines = _blank_lines(data, last)
+    lines = data.count(b"\n", 0, last) + 1 if blank_lines else 0
     end = data.find(b"\n")
     try:
         first = data[: end if end >= 0 else len(data)].rstrip(b"\r").decode("utf-8")
@@ -192,7 +194,32 @@ def _fast_table(path: Path) -> RawTable | None:
         return RawTable(frame, encoding, [])
     for column in frame.columns:
         frame[column] = frame[column].astype(str).str.strip()
+    rows = None
+    if blank_lines:  # the row each record sits on: every line number that is not blank
+        rows = np.setdiff1d(np.arange(2, lines + 1), blank_lines)
+        if len(rows) != len(frame):
+            return None  # lines the parser saw otherwise: let the careful reader count
     blank = (frame == "").all(axis=1).to_numpy()
     if not blank.any():
-        return RawTable(frame, encoding, [])
-    return RawTable(frame[~blank].reset_index(drop=True), encoding, [], np.flatnonzero(~blank) + 2)
+        return RawTable(frame, encoding, [], rows)
+    kept = (rows if rows is not None else np.arange(len(frame)) + 2)[~blank]
+    return RawTable(frame[~blank].reset_index(drop=True), encoding, [], kept)
+
+
+def _blank_lines(data: bytes, end: int) -> list[int]:
+    """Line numbers (1-based) of the empty lines before offset ``end``, found without
+    splitting the file into lines (a blank line is ``\\n\\n`` or ``\\n\\r\\n``)."""
+    found: list[int] = []
+    newlines, scanned, pos = 0, 0, 0
+    ahead = {b"\n\n": data.find(b"\n\n", 0, end), b"\n\r\n": data.find(b"\n\r\n", 0, end)}
+    while True:
+        live = [at for at in ahead.values() if at >= 0]
+        if not live:
+            return found
+        at = min(live)
+        newlines += data.count(b"\n", scanned, at + 1)
+        scanned = pos = at + 1
+        found.append(newlines + 1)  # the blank line starts after the newline at ``at``
+        for pattern, next_at in ahead.items():  # search again only past a pattern just used
+            if 0 <= next_at < pos:
+                ahead[pattern] = data.find(pattern, pos, end)
