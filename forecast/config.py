@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from forecast.errors import UserInputError
 from forecast.system import SchoolSystem
 
 # The finite range of every number a config may hold (docs/methods.md, "Config bounds"):
@@ -245,7 +246,7 @@ class RunConfig(Strict):
         return resolve_dataset(path)
 
 
-class ConfigError(ValueError):
+class ConfigError(UserInputError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
@@ -300,7 +301,8 @@ def _error_lines(file: Path, exc: ValidationError) -> list[str]:
         got = e.get("input")
         shown = f" (got {printable(repr(got))})" if isinstance(got, str | int | float) else ""
         lines[key] = f"{file}, key {key}: {_MESSAGES.get(e['type'], e['msg'])}{shown}"
-    return list(lines.values())
+    # a union's other branch failing at the parent key says less than the deeper one
+    return [line for key, line in lines.items() if not any(k.startswith(f"{key}.") for k in lines)]
 
 
 def level_key_problems(config: RunConfig, system: SchoolSystem) -> list[str]:

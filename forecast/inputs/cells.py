@@ -51,7 +51,7 @@ def meta_value(key: str, text: str) -> tuple[Any, str | None]:
         try:
             return parse_yaml(cell, Path(f"dataset sheet, {key}")), None
         except InputFileError as exc:
-            return None, f"{key}: {exc}".replace("dataset sheet, ", "", 1)
+            return None, str(exc).replace("dataset sheet, ", "", 1)  # "system: is not valid YAML ..."
     return cell, None
 
 
