@@ -11,7 +11,9 @@ exactly the checks a CSV folder does; problems are then located as ``sheet!cell`
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +110,16 @@ def _located(problem: Problem, sheets: dict[str, pd.DataFrame], book: str) -> Pr
     return Problem(f"{book}: {cell}", problem.reason, None, None, problem.severity)
 
 
+def _as_sheet(problem: Problem) -> Problem:
+    """A misnamed table file (forecast.inputs.folder) is a misnamed sheet in a workbook."""
+    reason = re.sub(r"table files are named in lower case; rename it to (\w+)\.csv",
+                    r"sheets are named as their table, in lower case; rename the sheet to \1",
+                    problem.reason)
+    reason = re.sub(r"is not a table name; rename it to (\w+)\.csv", r"is not a table name; rename "
+                    r"the sheet to \1", reason).replace(r"(or delete it: ", "(or delete it: sheet ")
+    return problem if reason == problem.reason else replace(problem, reason=reason.replace(".csv is read", " is read"))
+
+
 def inspect_workbook(path: str | Path):
     """``dataset.inspect_dataset`` for a workbook: the same checks, problems at sheet!cell."""
     from forecast.dataset import inspect_dataset
@@ -129,7 +141,7 @@ def inspect_workbook(path: str | Path):
             if name not in META_SHEETS:
                 frame.to_csv(folder / f"{name}.csv", index=False)
         dataset, problems = inspect_dataset(folder)
-    problems = [_located(p, sheets, path.name) for p in problems]
+    problems = [_located(_as_sheet(p), sheets, path.name) for p in problems]
     formulas = {f"{path.name}: {p.file}" for p in cell_problems}
     problems = [Problem(f"{path.name}: {p.file}", p.reason) for p in cell_problems] + [
         p for p in problems if not (p.file in formulas and p.reason == "is empty")]
