@@ -1,7 +1,10 @@
 """The ``forecast`` command: a thin shell over the library.
 
 Every command parses its options, calls the library and prints a summary. Input problems
-are printed one per line and the command exits 1; no Python traceback reaches the user.
+(``forecast.errors.UserInputError`` and the environment's: a full disk, a read-only folder)
+are printed one per line and the command exits 1; no Python traceback reaches the user. Any
+other exception is a bug: one line says so, names the file the traceback was written to
+(``forecast --debug`` prints it instead) and the command exits 2.
 """
 
 from __future__ import annotations
