@@ -71,6 +71,7 @@ def _non_empty(ctx, param, value):
 LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
                     help="Language of labels and messages (default: the dataset's declared "
                          "`language:`, else en).")
+SEED = click.IntRange(0, 2**63 - 1)  # numpy's generators take a non-negative seed
 AREA = click.option("--area", "area", default=None,
                     help="Only this area (code or name) and the areas below it.")
 
@@ -307,7 +308,7 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
 @click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
               help="Output folder.")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--seed", type=SEED, default=None, help="Random seed (default: the config's).")
 @click.option("--draws", type=click.IntRange(1, 100_000), default=None, help="Monte Carlo draws (default: the config's).")
 @click.option("--until", type=click.IntRange(1900, 2200), default=None,
               help="Last projected year, base year + 1 .. + max horizon (default: the config's, 2025).")
@@ -496,6 +497,7 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario)
     if frame.empty:
         raise InputError(text("no_demand", lang))
+    run_years = sorted(set(frame["year"].astype(int)))
     if scenario:
         frame = frame[frame["scenario"].isin(scenario)]
     try:
@@ -505,6 +507,8 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     if level is not None:
         frame = frame[frame["level"] == level]
     if year is not None:
+        if year not in run_years:
+            raise InputError(f"--year {year}: not a year of the run ({run_years[0]}-{run_years[-1]})")
         rows = worst(frame[frame["deficit_seats_p90"] > 0], n=top, year=year)
         click.echo(text("yearly_heading", lang, n=len(rows)))
         click.echo(table(rows, YEARLY, lang) if len(rows) else text("none_short", lang))
@@ -713,7 +717,7 @@ def data_list(lang) -> None:
               "migration (scale of the estimated drift); repeatable, e.g. --grid births=0.8:1.2:0.05.")
 @click.option("--year", type=int, default=None, help="Target year (default: the config's until).")
 @click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--seed", type=SEED, default=None, help="Random seed (default: the config's).")
 @click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
               help="Output folder.")
 @click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",

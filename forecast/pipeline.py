@@ -22,7 +22,7 @@ from forecast.dataset import Dataset, load_dataset
 from forecast.engine.run import Engine
 from forecast.engine.spool import ProjectionSpool
 from forecast.ensemble import Ensemble, apply_to_projection, build_ensemble
-from forecast.errors import OptionError
+from forecast.errors import OptionError, UserInputError
 from forecast.evidence import step as evidence_step
 from forecast.inputs.bounds import check_projection, resolve_until
 from forecast.io import atomic_write_csv, atomic_write_text, atomic_write_with
@@ -223,7 +223,7 @@ def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[s
     b = config.backtest
     try:
         origins = parse_origins(b.origins, dataset)
-    except ValueError as exc:
+    except UserInputError as exc:
         notes.append(f"--model auto: no backtest possible ({exc}); the cohort flow is used")
         return None
     test = run_backtest(dataset, origins, b.horizon, b.models, config.model, seed, b.draws)

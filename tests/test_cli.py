@@ -286,3 +286,10 @@ def test_the_custom_school_system_of_the_data_contract_runs(tmp_path):
     assert [a.split(":")[0] for a in assumptions if a.startswith("class size of")] == [
         "class size of lower", "class size of upper", "class size of academic",
         "class size of technical"]
+
+
+def test_a_negative_seed_is_a_usage_error_not_an_internal_one(tmp_path, toy_dataset):
+    result = CliRunner().invoke(cli, ["run", "--data", str(toy_dataset), "--seed", "-1", "--out",
+                                      str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Invalid value for '--seed'" in result.output
+    assert "internal error" not in result.output

@@ -28,6 +28,7 @@ import pandas as pd
 
 from forecast.config import RunConfig
 from forecast.dataset import Dataset, areas_below
+from forecast.errors import UserInputError
 from forecast.evidence.backtest import parse_origins
 from forecast.evidence.ensemble import apply_to_projection, lognormal_exceedance
 from forecast.evidence.library import load_library
@@ -53,7 +54,7 @@ def prepare(dataset: Dataset, config: RunConfig, seed: int) -> Prepared:
     notes: list[str] = []
     try:
         origins = parse_origins(b.origins, dataset)
-    except ValueError as exc:
+    except UserInputError as exc:  # too short a history, or no usable origin: a note, not a bug
         notes.append(f"evidence: no backtest possible ({exc})")
         return Prepared(None, notes)
     series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())

@@ -1,8 +1,9 @@
 """Plausibility warnings: values that parse but are probably wrong.
 
 Each warning names the file, the row and what looks wrong; none stops a run, because a real
-district can have a real jump (a new school, a redrawn boundary). The factors are declared
-here and listed in docs/data-contract.md.
+district can have a real jump (a new school, a redrawn boundary), except a jump of
+``MISMATCH_FACTOR`` or more that coincides with a change of unit: that is an error (a count off
+by the unit's factor). The factors are declared here and listed in docs/data-contract.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import pandas as pd
 JUMP_FACTOR = 3.0  # a count more than 3x (or under 1/3 of) the previous observed year
 COHORT_FACTOR = 3.0  # a level more than 3x the births of the cohorts it serves
 MIN_COUNT = 100  # jumps among small counts (1 -> 4 pupils in a tiny district) are noise
+# A jump of 1,000x or more where the row's unit differs from the previous year's is an error,
+# not a warning: a persons count labelled 10k persons (or the reverse) is off 10,000-fold, and
+# the projection built on it overflowed (issue 21) or reached 10^11 pupils.
+MISMATCH_FACTOR = 1000.0
 
 SERIES_KEYS = {
     "births": ("area",), "population": ("area", "age"), "enrolment": ("area", "level", "grade"),
@@ -59,16 +64,23 @@ def jump_warnings(frame: pd.DataFrame, table: str, column: str, raw_units: pd.Se
     else:
         unit_codes, unit_names = np.zeros(len(order), dtype=np.int64), np.array([""], dtype=object)
     years = years[order]
+    blamed = -2  # the last position an error was raised at
     for i in np.flatnonzero(flagged):
         reason = (f"{column} {value[i]:,.0f} in {int(years[i])} is {ratio[i]:,.1f}x the "
                   f"{int(years[i - 1])} value ({prev[i]:,.0f})")
+        severity = "warning"
         if unit_codes[i] != unit_codes[i - 1]:
             now, before = unit_names[unit_codes[i]], unit_names[unit_codes[i - 1]]
             reason += (f"; this row's unit '{now or 'default'}' differs from the previous "
                        f"year's '{before or 'default'}': probably a unit mismatch")
+            # no projection can use a count off by the unit's factor; the jump back on the
+            # next row is the same fault seen from the right row: a warning there
+            if not 1 / MISMATCH_FACTOR < ratio[i] < MISMATCH_FACTOR and blamed != i - 1:
+                severity, blamed = "error", i
+                reason += "; fix the unit or the value (a change this size is not a real one)"
         else:
             reason += f" (beyond the plausibility factor {JUMP_FACTOR:g}); check the value and unit"
-        problems.append(Problem(f"{table}.csv", reason, _row(order[i]), column, "warning"))
+        problems.append(Problem(f"{table}.csv", reason, _row(order[i]), column, severity))
     return problems
 
 
