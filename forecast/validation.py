@@ -274,9 +274,10 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons") -> tu
     if not any(p.severity == "error" for p in problems):
         raw_units = frame["unit"].copy() if "unit" in frame.columns else None
         frame = _to_persons(frame, spec, default_unit)
-        problems += _count_problems(frame, spec, name, raw_units, default_unit)
+        counts = _count_problems(frame, spec, name, raw_units, default_unit)
+        problems += counts
         for column in spec.count_columns:
-            if not spec.free_units:
+            if not spec.free_units and column not in {p.column for p in counts}:  # refused already
                 problems += jump_warnings(frame, spec.name, column, raw_units)
                 problems += unit_warnings(frame, spec.name, column, raw_units, default_unit)
         for column in spec.integer:
