@@ -5,7 +5,11 @@ Each fault family takes a copy of a small valid dataset (``write_base``) and bre
 way; the case says what must happen: ``error`` (exit 1 naming the file, and the row when a
 cell is at fault), ``warning`` (exit 0 with a warning naming the file), ``same`` (exit 0 and
 tables identical to the base dataset's: BOM, CRLF, GB18030, shuffled rows, ...) or
-``usage`` (exit 2, a usage error). The runner calls the CLI in-process (click's CliRunner)
+``usage`` (exit 2, a usage error) or ``runs`` (exit 0 and one complete run with finite
+projections). A case may also list paths it must not create (``forbidden``: a workbook's sheet
+title used as a path) and extra ``checks`` (no formula in report.xlsx, each problem on one
+line). Families in ``PENDING`` wait for a fix on another branch: the CI sample leaves them out
+and scripts/fuzz.py reports them apart. The runner calls the CLI in-process (click's CliRunner)
 under an alarm, so a hang is caught as one. Used by tests/testing/test_fuzz.py (a fixed
 sample, one case per family) and scripts/fuzz.py (the full run, >= 1,000 cases).
 """
