@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from forecast.common.errors import OptionError
 from forecast.data import config as configuration
 from forecast.data.config import RunConfig
 from forecast.models.registry import ALL as MODEL_NAMES
@@ -38,10 +39,8 @@ def configure(config: str | Path | None = None, data: str | Path | None = None) 
     folder = resolve_dataset(data)
     workbook = folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file()
     if not folder.is_dir() and not workbook:
-        raise ValueError(f"{data}: no such dataset folder (or .xlsx workbook), nor a shipped dataset")
-    baseline = settings.scenarios.get("baseline", settings.scenarios[settings.default_scenario])
-    return settings.model_copy(update={"dataset": str(folder.resolve()), "scenarios": {"baseline": baseline},
-                                       "default_scenario": "baseline"})
+        raise OptionError(f"{data}: no such dataset folder (or .xlsx workbook), nor a shipped dataset")
+    return settings.for_dataset(folder)
 
 
 def run(data: str | Path | None = None, *, config: str | Path | None = None,

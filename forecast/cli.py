@@ -1,7 +1,10 @@
 """The ``forecast`` command: a thin shell over the library.
 
 Every command parses its options, calls the library and prints a summary. Input problems
-are printed one per line and the command exits 1; no Python traceback reaches the user.
+(``forecast.common.errors.UserInputError`` and the environment's: a full disk, a read-only folder)
+are printed one per line and the command exits 1; no Python traceback reaches the user. Any
+other exception is a bug: one line says so, names the file the traceback was written to
+(``forecast --debug`` prints it instead) and the command exits 2.
 """
 
 from __future__ import annotations
@@ -22,9 +25,53 @@ class InputError(click.ClickException):
     exit_code = 1
 
 
+class InternalError(click.ClickException):
+    """A bug, not a user's mistake: one line saying so and where the traceback is, exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, exc: BaseException, traceback_at: str) -> None:
+        from forecast.common.errors import printable
+
+        detail = printable(str(exc)).splitlines()[0] if str(exc) else ""
+        super().__init__(f"{type(exc).__name__}: {detail} (a bug in forecast, not a problem with "
+                         f"your input); please report it with the command that caused it and "
+                         f"{traceback_at}")
+
+    def show(self, file=None) -> None:
+        click.echo(f"internal error: {self.format_message()}", err=True)
+
+
+def _traceback_note(exc: BaseException, debug: bool) -> str:
+    """Print the traceback (``--debug``) or write it to a private temporary file; say where."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    if debug:
+        click.echo(text, err=True, nl=False)
+        return "the traceback above"
+    try:
+        fd, name = tempfile.mkstemp(prefix="forecast-error-", suffix=".txt")
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(" ".join(sys.argv) + "\n\n" + text)
+    except OSError:
+        return "the traceback `forecast --debug ...` prints"
+    return f"the traceback written to {name} (or rerun with `forecast --debug ...`)"
+
+
+def _non_empty(ctx, param, value):
+    """An option or argument naming a path must not be the empty string (``--out ''`` would
+    write into the current folder, ``--data ''`` run the shipped default)."""
+    if value is not None and not str(value).strip():
+        raise click.BadParameter("is empty; give a path", ctx=ctx, param=param)
+    return value
+
+
 LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
                     help="Language of labels and messages (default: the dataset's declared "
                          "`language:`, else en).")
+SEED = click.IntRange(0, 2**63 - 1)  # numpy's generators take a non-negative seed
 AREA = click.option("--area", "area", default=None,
                     help="Only this area (code or name) and the areas below it.")
 
@@ -34,27 +81,35 @@ class _Commands(click.Group):
     an unusable --out, ...) become InputError (one line, exit 1) in every command."""
 
     def invoke(self, ctx: click.Context):
+        import warnings
+
         from forecast.outputs.errors import user_message
 
+        debug = bool(ctx.params.get("debug"))
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                if not debug:  # numpy's floating-point chatter is no message for a planner
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
             raise
         except Exception as exc:
             message = user_message(exc)
             if message is None:
-                raise
+                raise InternalError(exc, _traceback_note(exc, debug)) from exc
             raise InputError(message) from exc
 
 
 @click.group(cls=_Commands)
 @click.version_option(package_name="forecast")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback (and show "
+              "numpy's runtime warnings).")
+def cli(debug: bool) -> None:
     """Forecast school-enrolment demand and find where school places run short."""
 
 
 @cli.command()
-@click.argument("path")
+@click.argument("path", callback=_non_empty)
 @LANG
 def validate(path: str, lang) -> None:
     """Validate a dataset folder (or the dataset of a config file) and summarise it.
@@ -81,25 +136,52 @@ def validate(path: str, lang) -> None:
     click.echo(dataset.summary())
     if dataset.encodings:
         click.echo("  encodings: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
-    _readiness(dataset)
+    refused = _readiness(dataset)
     for problem in warnings:
         click.echo(f"  warning: {problem}")
+    for line in _assumed_class_sizes(path, dataset):
+        click.echo(f"  warning: {line}")
+    if refused:  # the model `run` fits refuses the data: exactly what `run` would say
+        click.echo(f"{folder}: 1 problem(s)\n  {refused}", err=True)
+        sys.exit(1)
     click.echo(text("valid", lang))
 
 
+def _assumed_class_sizes(path: str, dataset) -> list[str]:
+    """Levels a run would give the assumed class size (no standard, no config value)."""
+    from forecast.data.config import load_config
+    from forecast.data.standards import class_size_assumptions
+    from forecast.pipeline import standards_for
+
+    config = load_config(path if Path(path).suffix in {".yaml", ".yml"} else "default")
+    return class_size_assumptions(standards_for(config), dataset.system.level_names)
+
+
 def _config_problems(path: str, dataset) -> list:
-    """Config keys naming levels the dataset's school system lacks, as problems."""
+    """What `run` would refuse in the config once the dataset is known, as problems: keys
+    naming levels the dataset's school system lacks, and an ``until`` outside the horizon."""
     from forecast.api import load_config
+    from forecast.common.errors import OptionError
     from forecast.data.config import level_key_problems
+    from forecast.data.inputs.bounds import check_until, resolve_until
     from forecast.data.problems import Problem
 
-    return [Problem(line.split(", key ", 1)[0], line.split(": ", 1)[-1],
+    config = load_config(path)
+    lines = level_key_problems(config, dataset.system)
+    until, given, _ = resolve_until(config, dataset.base_year)
+    try:
+        check_until(until, dataset.base_year, config.max_horizon, given)
+    except OptionError as exc:
+        lines.append(str(exc))
+    return [Problem(line.split(", key ", 1)[0], line.split(", key ", 1)[-1].split(": ", 1)[-1],
                     column=line.split(", key ", 1)[-1].split(":", 1)[0])
-            for line in level_key_problems(load_config(path), dataset.system)]
+            for line in lines]
 
 
-def _readiness(dataset) -> None:
-    """What the models can do with the dataset, and how each entry grade will be projected."""
+def _readiness(dataset) -> str | None:
+    """What the models can do with the dataset, and how each entry grade will be projected
+    (the model `run` fits, fitted here); the reason when the model refuses the data."""
+    from forecast.common.errors import UserInputError
     from forecast.models.readiness import entry_lines, entry_plan, model_readiness
 
     click.echo("  models:")
@@ -108,12 +190,12 @@ def _readiness(dataset) -> None:
     if len(dataset.enrolment):
         try:
             methods, refusals = entry_plan(dataset)
-        except ValueError as exc:
-            click.echo(f"  entry: cannot be planned: {exc}")
-            return
+        except UserInputError as exc:
+            return f"the projection cannot be fitted: {exc}"
         click.echo("  entry grades (how each area's youngest grades are projected):")
         for line in entry_lines(methods, refusals):
             click.echo(f"    {line}")
+    return None
 
 
 def _dataset_folder(path: str) -> Path:
@@ -145,9 +227,9 @@ def _existing_folder(path: str) -> Path:
 
 def _config_options(func):
     """--config and --data, shared by the commands that run or read a run."""
-    func = click.option("--data", "data_dir", default=None,
+    func = click.option("--data", "data_dir", default=None, callback=_non_empty,
                         help="Run the default settings on this dataset folder instead.")(func)
-    return click.option("--config", "config_path", default=None,
+    return click.option("--config", "config_path", default=None, callback=_non_empty,
                         help="Run configuration YAML (default: configs/default.yaml).")(func)
 
 
@@ -182,11 +264,7 @@ def _load(config_path: str | None, data_dir: str | None):
     except ConfigError as exc:
         raise InputError(str(exc)) from exc
     if data_dir:
-        data_dir = str(_existing_folder(data_dir))
-        baseline = config.scenarios.get("baseline", config.scenarios[config.default_scenario])
-        config = config.model_copy(update={"dataset": str(Path(data_dir).resolve()),
-                                           "scenarios": {"baseline": baseline},
-                                           "default_scenario": "baseline"})
+        config = config.for_dataset(_existing_folder(data_dir))
     elif not _is_dataset(config.dataset_path()):
         raise InputError(f"{config.source}, key dataset: '{config.dataset}' is not a dataset folder "
                          "(a path must exist; a bare name is a shipped dataset)")
@@ -198,7 +276,7 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
     """Run the pipeline and write every output (``report``: a language to write the report
     in, into the same run folder); input problems become InputError. ``engine``, ``grades``,
     ``stream``, ``fmt``: see docs/scale.md."""
-    from forecast.data.problems import DatasetError
+    from forecast.common.errors import UserInputError
     from forecast.outputs.rundir import check_out
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
@@ -214,13 +292,16 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
         else:
             result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method,
                                   engine=engine, grades=grades, stream=stream)
-    except (DatasetError, ValueError) as exc:
+    except UserInputError as exc:
         raise InputError(str(exc)) from exc
     extra = None
     if report and len(result.projections):
         extra = lambda folder: _write_report(folder, report, result.dataset)  # noqa: E731
+    from forecast.outputs.errors import naming
+
     try:
-        return result, write_outputs(result, out, config, extra, fmt=fmt)
+        with naming(out):
+            return result, write_outputs(result, out, config, extra, fmt=fmt)
     finally:
         if result.spool is not None:
             result.spool.cleanup()
@@ -230,8 +311,9 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @_config_options
 @click.option("--scenario", "scenario", multiple=True, help="Scenario to run (repeatable; default: the config's default).")
 @click.option("--all-scenarios", is_flag=True, help="Run every scenario of the config.")
-@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Output folder.")
+@click.option("--seed", type=SEED, default=None, help="Random seed (default: the config's).")
 @click.option("--draws", type=click.IntRange(1, 100_000), default=None, help="Monte Carlo draws (default: the config's).")
 @click.option("--until", type=click.IntRange(1900, 2200), default=None,
               help="Last projected year, base year + 1 .. + max horizon (default: the config's, 2025).")
@@ -316,8 +398,10 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     if len(result.coverage):
         click.echo("\nwhat the planned seats cover (no enrolment, births only):")
         for row in result.coverage.itertuples():
-            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; cohorts "
-                       f"{row.birth_driven_change_percent:+.1f} %; {row.reading}")
+            change = row.birth_driven_change_percent
+            cohorts = "cohorts n/a" if change != change else f"cohorts {change:+.1f} %"  # NaN: no births
+            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; {cohorts}; "
+                       f"{row.reading}")
     for path in written:
         click.echo(text("wrote", lang, path=path))
 
@@ -332,7 +416,8 @@ def _write_report(out: Path, lang: str, dataset=None, inputs=None) -> list[Path]
 
 
 @cli.command()
-@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with a run's outputs.")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Folder with a run's outputs.")
 @LANG
 def report(out_dir, lang) -> None:
     """Rebuild the report of the run in OUT: report.xlsx (summary, projections, shortfall,
@@ -378,7 +463,8 @@ def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
 
 @cli.command()
 @_config_options
-@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Folder with (or for) the run's outputs.")
 @click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to show (default: all in the outputs).")
 @click.option("--year", type=int, default=None, help="Only this year.")
 @click.option("--level", default=None, help="Only this level (e.g. primary).")
@@ -416,6 +502,7 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario)
     if frame.empty:
         raise InputError(text("no_demand", lang))
+    run_years = sorted(set(frame["year"].astype(int)))
     if scenario:
         frame = frame[frame["scenario"].isin(scenario)]
     try:
@@ -425,6 +512,8 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     if level is not None:
         frame = frame[frame["level"] == level]
     if year is not None:
+        if year not in run_years:
+            raise InputError(f"--year {year}: not a year of the run ({run_years[0]}-{run_years[-1]})")
         rows = worst(frame[frame["deficit_seats_p90"] > 0], n=top, year=year)
         click.echo(text("yearly_heading", lang, n=len(rows)))
         click.echo(table(rows, YEARLY, lang) if len(rows) else text("none_short", lang))
@@ -444,7 +533,8 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet", "geojson"]), default="json",
               show_default=True, help="Output format; geojson: shortfall_map.geojson, the shortfall "
               "summary on the areas' shapes (needs the dataset's areas.geojson; docs/maps.md).")
-@click.option("--out", "out_dir", default="out", show_default=True, help="Folder with (or for) the run's outputs.")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Folder with (or for) the run's outputs.")
 @click.option("--scenario", "scenario", multiple=True, help="Scenario(s) to export (default: all in the outputs).")
 @LANG
 @AREA
@@ -580,7 +670,8 @@ def _ensemble_lines(record: dict) -> str:
               help="Origin years, first:last or a comma list (default: the config's, else the last ten).")
 @click.option("--horizon", type=click.IntRange(min=1), default=None, help="Years ahead (default: the config's, 5).")
 @click.option("--models", default=None, help="Comma list of models (default: every model and baseline).")
-@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Output folder.")
 @LANG
 def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> None:
     """Rolling-origin backtest: fit every model on the data known at each origin, project
@@ -593,9 +684,9 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     """
     import pandas as pd
 
+    from forecast.common.errors import UserInputError
     from forecast.common.files import atomic_write_csv
     from forecast.data.dataset import load_dataset
-    from forecast.data.problems import DatasetError
     from forecast.evidence.backtest import accuracy, format_accuracy, parse_origins, run_backtest
     from forecast.evidence.ensemble import build_ensemble, honest_auto
     from forecast.evidence.procedure import backtest_candidates, reported_rows, winner_lines
@@ -616,7 +707,7 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
         with click.progressbar(length=len(years), label="origins", file=sys.stderr) as bar:
             test = run_backtest(dataset, years, horizon or settings.horizon, chosen, config.model,
                                 config.seed, settings.draws, progress=lambda _o: bar.update(1))
-    except (DatasetError, ValueError) as exc:
+    except UserInputError as exc:
         raise InputError(str(exc)) from exc
     ensemble = build_ensemble(test)  # from every model, before the auto rows join the table
     evidence = backtest_candidates(dataset, years, test.horizon, config.model, config.seed)
@@ -721,8 +812,9 @@ def data_list(lang) -> None:
 @click.option("--max-horizon", type=click.IntRange(1, 200), default=None,
               help="Allow --year this many years after the base year (default: the config's, 30).")
 @click.option("--draws", type=click.IntRange(min=1), default=None, help="Monte Carlo draws (default: the config's).")
-@click.option("--seed", type=int, default=None, help="Random seed (default: the config's).")
-@click.option("--out", "out_dir", default="out", show_default=True, help="Output folder.")
+@click.option("--seed", type=SEED, default=None, help="Random seed (default: the config's).")
+@click.option("--out", "out_dir", default="out", show_default=True, callback=_non_empty,
+              help="Output folder.")
 @click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="Where chunks are projected (see forecast run).")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
@@ -731,7 +823,7 @@ def sweep(config_path, data_dir, grids, year, max_horizon, draws, seed, out_dir,
     """Stress table: P(shortfall) per area and level at every grid point of births
     multipliers x migration scales, and the multiplier at which the P90 demand first exceeds
     the seats. Writes OUT/sweep.csv and OUT/thresholds.csv."""
-    from forecast.data.problems import DatasetError
+    from forecast.common.errors import UserInputError
     from forecast.engine.run import Engine
     from forecast.outputs.rundir import check_out
     from forecast.outputs.sweep import write_sweep
@@ -745,11 +837,15 @@ def sweep(config_path, data_dir, grids, year, max_horizon, draws, seed, out_dir,
         grid = dict(parse_grid(g) for g in grids)
         result = run_sweep(config, grid, year=year, draws=draws, seed=seed,
                            engine=Engine(engine_kind, scheduler=scheduler))
-    except (DatasetError, ValueError) as exc:
+    except UserInputError as exc:
         raise InputError(str(exc)) from exc
     found = result.thresholds.dropna(subset=["threshold"])
     click.echo(f"{len(result.sweep)} area x level x grid points; {len(found)} thresholds inside the grid")
-    for path in write_sweep(result, Path(out_dir)):
+    from forecast.outputs.errors import naming
+
+    with naming(out_dir):
+        written = write_sweep(result, Path(out_dir))
+    for path in written:
         click.echo(f"wrote {path}")
 
 
@@ -775,8 +871,7 @@ def main() -> None:
 
         message = user_message(exc)
         if message is None:
-            click.echo(f"error: {type(exc).__name__}: {exc} (an internal error: please report it "
-                       "with the command that caused it)", err=True)
+            InternalError(exc, _traceback_note(exc, "--debug" in sys.argv[1:2])).show()
             sys.exit(2)
         click.echo(f"error: {message}", err=True)
         sys.exit(1)

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.common.errors import OptionError, UserInputError
 from forecast.common.files import atomic_write_csv, atomic_write_text, atomic_write_with
 from forecast.common.jsonsafe import json_safe
 from forecast.common.memory import give_back
 from forecast.common.version import __version__
 from forecast.data.config import ConfigError, RunConfig, level_key_problems
 from forecast.data.dataset import Dataset, load_dataset
-from forecast.data.inputs.bounds import check_run_size
-from forecast.data.standards import Standards, standards_for
+from forecast.data.inputs.bounds import check_projection, check_run_size, resolve_until
+from forecast.data.standards import Standards, class_size_assumptions, standards_for
 from forecast.data.system import split_group
 from forecast.engine.run import Engine
 from forecast.evidence import step as evidence_step
@@ -70,6 +71,7 @@ class Asked:
     draws: int
     seed: int
     method: str
+    notes: list[str] = field(default_factory=list)  # what the run says about the asking
 
 
 @dataclass
@@ -118,7 +120,8 @@ def run(config: RunConfig, scenarios: list[str] | None = None, *, draws: int | N
     spool = ProjectionSpool(standards, COLUMNS) if stream else None
     projected = fit_and_project(dataset, config, asked, capacity, engine, grades, spool, progress)
     compared = compare(projected, dataset, capacity, standards, spool, grades)
-    all_assumptions = assumptions(dataset, config, asked.scenarios) + capacity.assumptions
+    all_assumptions = (assumptions(dataset, config, asked.scenarios) + capacity.assumptions
+                       + class_size_assumptions(standards, dataset.system.level_names))
     inputs = inputs_id(config)
     run_id = export.fingerprint(json.dumps({"inputs": inputs, "scenarios": asked.scenarios,
                                             "draws": asked.draws, "seed": asked.seed,
@@ -160,16 +163,18 @@ def ask(config: RunConfig, dataset: Dataset, scenarios: list[str] | None, until:
     names = scenarios or [config.default_scenario]
     unknown = [n for n in names if n not in config.scenarios]
     if unknown:
-        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
-                         f"{', '.join(config.scenarios)}")
-    asked = Asked(scenarios=names, until=config.until if until is None else until,
+        raise OptionError(f"unknown scenario(s) {', '.join(unknown)}; the config defines "
+                          f"{', '.join(config.scenarios)}")
+    until, given, until_note = resolve_until(config, dataset.base_year, until)
+    asked = Asked(scenarios=names, until=until,
                   draws=config.draws if draws is None else draws,
                   seed=config.seed if seed is None else seed,
-                  method=method or config.model.method)
-    check_run_size(dataset, config, asked.until, asked.draws, len(names))
+                  method=method or config.model.method,
+                  notes=[until_note] if until_note else [])
+    check_run_size(dataset, config, asked.until, asked.draws, len(names), given)
     if stream and asked.method == "auto":
-        raise ValueError("--stream works with the cohort model only (the auto ensemble re-weights "
-                         "whole projections in memory); use --model cohort or drop --stream")
+        raise OptionError("--stream works with the cohort model only (the auto ensemble re-weights "
+                          "whole projections in memory); use --model cohort or drop --stream")
     return asked
 
 
@@ -184,7 +189,7 @@ def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity:
     """Fit the cohort flow once, prepare the chosen forecast (the evidence step, or the
     ``auto`` ensemble), and project every scenario with it."""
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
-    out = Projected()
+    out = Projected(notes=list(asked.notes))
     has_demand = len(dataset.enrolment) > 0
     evidence = _auto_evidence(dataset, config, asked.seed, out.notes) \
         if asked.method == "auto" and has_demand else None
@@ -237,6 +242,7 @@ def compare(projected: Projected, dataset: Dataset, capacity: Capacity, standard
     """Demand against seats by year (the shortfall table) and classes needed by grade."""
     frames = projected.frames
     projections = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    check_projection(projections)
     classes = spool.classes() if spool is not None else None
     shortfall = shortfall_table(projections, dataset, capacity, standards, classes) if frames \
         else pd.DataFrame()
@@ -294,7 +300,7 @@ def _auto_evidence(dataset: Dataset, config: RunConfig, seed: int, notes: list[s
     b = config.backtest
     try:
         origins = parse_origins(b.origins, dataset)
-    except ValueError as exc:
+    except UserInputError as exc:
         notes.append(f"--model auto: no backtest possible ({exc}); the cohort flow is used")
         return None
     test = run_backtest(dataset, origins, b.horizon, b.models, config.model, seed, b.draws)
@@ -347,7 +353,8 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     except ValueError:
         return None
     asked = set(scenarios or [config.default_scenario])
-    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != (until or config.until)
+    expected = until or resolve_until(config, meta.get("base_year") or 0)[0]
+    if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != expected
             or not asked <= set(meta.get("scenarios") or [])):
         return None
     from forecast.common.cells import restore  # names exactly as the run had them

@@ -24,8 +24,10 @@ def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
     try:
         writer(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not (exc.filename or exc.filename2):
+            exc.filename = str(path)  # a full disk during the write names no file itself
         raise
 
 

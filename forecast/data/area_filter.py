@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecast.common.errors import UserInputError
 from forecast.data.dataset import areas_below
 
 
-class AreaError(ValueError):
+class AreaError(UserInputError):
     """The area asked for is not in the dataset; the message lists what is."""
 
 

@@ -4,24 +4,80 @@ A scenario is a set of overrides on the baseline schedule (births, migration, tr
 and general/vocational share, housing); anything it does not mention keeps the values the
 model estimated from the data. Every yield or multiplier a planner types is an assumption
 and is reported as one in the run's outputs.
+
+Every number has a finite range (``BOUNDS`` below, listed in docs/methods.md): NaN and
+infinity are refused everywhere (``allow_inf_nan=False``), and each value is held to what a
+plan can mean (a births multiplier up to 10, a class of 1 to 200 pupils, ...), so no typo
+such as ``.inf`` or ``1e-300`` reaches the arithmetic as an overflow, an ``Infinity`` in
+scheduler.json or an area silently dropped from the projections.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
+from forecast.common.errors import UserInputError
 from forecast.data.system import SchoolSystem
+
+# The finite range of every number a config may hold (docs/methods.md, "Config bounds"):
+# wide enough for any plan, narrow enough that the arithmetic stays far from overflow.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "births.multiplier": (0, 10),
+    "births.series": (0, 1e9),  # persons per year
+    "births.uplift_percent": (-100, 1000),
+    "migration.scale": (-10, 10),
+    "migration.net_movers": (-1e7, 1e7),  # persons per year
+    "transition": (0, 5),
+    "housing.dwellings": (0, 1e7),  # per area and year
+    "housing.pupils_per_dwelling": (0, 10),
+    "capacity.existing.utilisation": (0.1, 5),
+    "capacity.class_size": (1, 200),  # pupils per class
+    "capacity.m2_per_seat": (0.5, 200),
+    "capacity.school_classes": (1, 500),
+    "capacity.lead_time_years": (1, 50),
+    "model windows": (1, 100),  # years
+    "backtest.horizon": (1, 100),  # years
+    "seed": (0, 2**63 - 1),
+}
+
+
+def _within(name: str, default=None, **extra) -> Field:
+    lo, hi = BOUNDS[name]
+    return Field(ge=lo, le=hi, **extra) if default is None else Field(default=default, ge=lo, le=hi, **extra)
+
+
+Multiplier = Annotated[float, _within("births.multiplier")]
+Persons = Annotated[float, _within("births.series")]
+Movers = Annotated[float, _within("migration.net_movers")]
+Rate = Annotated[float, _within("transition")]
+Dwellings = Annotated[float, _within("housing.dwellings")]
+Yield = Annotated[float, _within("housing.pupils_per_dwelling")]
+ClassSize = Annotated[float, _within("capacity.class_size")]
+FloorArea = Annotated[float, _within("capacity.m2_per_seat")]
+SchoolClasses = Annotated[int, _within("capacity.school_classes")]
+LeadTime = Annotated[int, _within("capacity.lead_time_years")]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Strict(BaseModel):
     """Unknown keys refused; no lax coercion (``seed: yes`` or ``until: "2025"`` are errors,
-    not 1 and 2025); whole numbers are accepted where a decimal is expected."""
+    not 1 and 2025); whole numbers are accepted where a decimal is expected; NaN and infinity
+    are refused (``.nan`` would make an area vanish, ``.inf`` overflow)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class BirthsScenario(Strict):
@@ -34,19 +90,11 @@ class BirthsScenario(Strict):
     policy effect (e.g. the three-child policy) on top of the rest.
     """
 
-    multiplier: float | dict[int, float] = 1.0
-    from_year: int | None = None
-    series: dict[int, float] | None = None
-    uplift_percent: float = 0.0
-    uplift_from: int | None = None
-
-    @field_validator("multiplier")
-    @classmethod
-    def _positive(cls, value):
-        values = value.values() if isinstance(value, dict) else [value]
-        if any(v < 0 for v in values):
-            raise ValueError("births multipliers must not be negative")
-        return value
+    multiplier: Multiplier | dict[int, Multiplier] = 1.0
+    from_year: int | None = Field(default=None, ge=1900, le=2200)
+    series: dict[int, Persons] | None = None
+    uplift_percent: float = _within("births.uplift_percent", 0.0)
+    uplift_from: int | None = Field(default=None, ge=1900, le=2200)
 
 
 class MigrationScenario(Strict):
@@ -55,23 +103,16 @@ class MigrationScenario(Strict):
     level -> persons, cumulated from the first projected year)."""
 
     mode: Literal["estimated", "scaled", "none"] = "estimated"
-    scale: float = 1.0
-    net_movers: dict[str, dict[str, float]] = Field(default_factory=dict)
+    scale: float = _within("migration.scale", 1.0)
+    net_movers: dict[str, dict[str, Movers]] = Field(default_factory=dict)
 
 
 class HousingScenario(Strict):
     """New dwellings per area and year times pupils per dwelling by level (assumptions)."""
 
-    dwellings: dict[str, dict[int, float]] = Field(default_factory=dict)
-    pupils_per_dwelling: dict[str, float] = Field(default_factory=dict)
+    dwellings: dict[str, dict[int, Dwellings]] = Field(default_factory=dict)
+    pupils_per_dwelling: dict[str, Yield] = Field(default_factory=dict)
     assumption: str = "pupil yields per dwelling are planner assumptions"
-
-    @field_validator("pupils_per_dwelling")
-    @classmethod
-    def _non_negative(cls, value):
-        if any(v < 0 for v in value.values()):
-            raise ValueError("pupils per dwelling must not be negative")
-        return value
 
 
 class Scenario(Strict):
@@ -79,7 +120,7 @@ class Scenario(Strict):
     births: BirthsScenario = Field(default_factory=BirthsScenario)
     migration: MigrationScenario = Field(default_factory=MigrationScenario)
     # transition rate by level (or track group such as senior) entered from the level below
-    transition: dict[str, float] = Field(default_factory=dict)
+    transition: dict[str, Rate] = Field(default_factory=dict)
     general_share: float | None = Field(default=None, ge=0, le=1)
     housing: HousingScenario | None = None
     solve_migration_for_targets: bool = False
@@ -93,11 +134,11 @@ class ModelSettings(Strict):
     driver regression; ``pooled_features``: indicators given to the pooled ridge model."""
 
     ratio_method: Literal["mean", "ses"] = "mean"
-    window: int = Field(default=3, ge=1)
+    window: int = _within("model windows", 3)
     alpha: float = Field(default=0.4, gt=0, le=1)
-    migration_window: int = Field(default=3, ge=2)
+    migration_window: int = Field(default=3, ge=2, le=BOUNDS["model windows"][1])
     migration_damping: float = Field(default=0.8, gt=0, le=1)
-    entry_window: int = Field(default=3, ge=1)
+    entry_window: int = _within("model windows", 3)
     entry_damping: float = Field(default=0.5, ge=0, le=1)
     limit_ratios: bool = True  # bring outlying ratios to the 1st-99th percentile of all areas'
     shrink_ratios: bool = True  # pull noisy areas' ratios toward the dataset's (empirical Bayes)
@@ -112,9 +153,9 @@ class BacktestSettings(Strict):
     to compare (default: every model and baseline), ``draws`` for the cohort intervals."""
 
     origins: str | list[int] | None = None
-    horizon: int = Field(default=5, ge=1)
+    horizon: int = _within("backtest.horizon", 5)
     models: list[str] | None = None
-    draws: int = Field(default=200, ge=1)
+    draws: int = Field(default=200, ge=1, le=100_000)
 
     @field_validator("models")
     @classmethod
@@ -136,7 +177,7 @@ class ExistingSeats(Strict):
     """
 
     source: Literal["auto", "schools", "enrolment", "none"] = "auto"
-    utilisation: float = Field(default=1.0, gt=0)
+    utilisation: float = _within("capacity.existing.utilisation", 1.0)
     assumption: str = ("the plan gives no seat count, so base-year seats are taken as "
                        "base-year enrolment (no spare seats, no unseated pupils)")
 
@@ -152,19 +193,12 @@ class CapacitySettings(Strict):
     """
 
     existing: ExistingSeats = Field(default_factory=ExistingSeats)
-    class_size: dict[str, float] = Field(default_factory=dict)
-    m2_per_seat: dict[str, float] = Field(default_factory=dict)
+    class_size: dict[str, ClassSize] = Field(default_factory=dict)
+    m2_per_seat: dict[str, FloorArea] = Field(default_factory=dict)
     m2_per_seat_assumption: str = ""
-    mixed_school_shares: dict[str, dict[str, float]] = Field(default_factory=dict)
-    school_classes: dict[str, int] = Field(default_factory=dict)
-    lead_time_years: dict[str, int] = Field(default_factory=dict)
-
-    @field_validator("class_size", "m2_per_seat", "school_classes", "lead_time_years")
-    @classmethod
-    def _positive(cls, value):
-        if any(v <= 0 for v in value.values()):
-            raise ValueError("values must be positive")
-        return value
+    mixed_school_shares: dict[str, dict[str, Share]] = Field(default_factory=dict)
+    school_classes: dict[str, SchoolClasses] = Field(default_factory=dict)
+    lead_time_years: dict[str, LeadTime] = Field(default_factory=dict)
 
     @field_validator("mixed_school_shares")
     @classmethod
@@ -270,11 +304,11 @@ class PlanSettings(Strict):
 
 
 class RunConfig(Strict):
-    dataset: str
+    dataset: str = Field(pattern=r"\S")  # not empty: '' would resolve to the current folder
     until: int = Field(default=2025, ge=1900, le=2200)
     max_horizon: int = Field(default=30, ge=1, le=200)  # until may be at most base year + this
     draws: int = Field(default=1000, ge=1, le=100_000)
-    seed: int = 1
+    seed: int = _within("seed", 1)
     model: ModelSettings = Field(default_factory=ModelSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     backtest: BacktestSettings = Field(default_factory=BacktestSettings)
@@ -284,6 +318,23 @@ class RunConfig(Strict):
     # ``forecast plan`` only; excluded from the dump, so a run's fingerprint and run.json
     # stay as they were (a plan reads a finished run, it does not change it)
     plan: PlanSettings = Field(default_factory=PlanSettings, exclude=True)
+
+    _follows_data: bool = PrivateAttr(default=False)
+
+    @property
+    def until_follows_data(self) -> bool:
+        """True for the settings applied to another dataset (``--data``): their ``until`` was
+        written for their own dataset (see ``forecast.data.inputs.bounds.resolve_until``)."""
+        return self._follows_data
+
+    def for_dataset(self, folder: Path) -> RunConfig:
+        """These settings' baseline scenario (else the default one) on the dataset ``folder``."""
+        baseline = self.scenarios.get("baseline", self.scenarios[self.default_scenario])
+        copy = self.model_copy(update={"dataset": str(Path(folder).resolve()),
+                                       "scenarios": {"baseline": baseline},
+                                       "default_scenario": "baseline"})
+        copy._follows_data = True
+        return copy
 
     def dataset_path(self) -> Path:
         """The dataset folder, relative paths taken from the config file's folder first."""
@@ -297,7 +348,7 @@ class RunConfig(Strict):
         return resolve_dataset(path)
 
 
-class ConfigError(ValueError):
+class ConfigError(UserInputError):
     """A config file that cannot be used; the message names the file and the key."""
 
 
@@ -326,14 +377,36 @@ def load_config(path: str | Path, models: Iterable[str] | None = None) -> RunCon
     try:
         config = RunConfig.model_validate(data, context={"models": list(models) if models is not None else None})
     except ValidationError as exc:
-        lines = [f"{file}, key {'.'.join(map(str, e['loc']))}: {e['msg']}"
-                 + (f" (got {e['input']!r})" if isinstance(e.get("input"), str | int | float) else "")
-                 for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from exc
+        raise ConfigError("\n".join(_error_lines(file, exc))) from exc
     if config.default_scenario not in config.scenarios:
         raise ConfigError(f"{file}, key default_scenario: '{config.default_scenario}' is not "
                           f"one of the scenarios ({', '.join(config.scenarios)})")
     return config.model_copy(update={"source": file})
+
+
+_UNION_TAG = re.compile(r"^(constrained-\w+|float|int|str|bool|(dict|list|function-\w+)\[.*\])$")
+_MESSAGES = {
+    "finite_number": "must be a finite number (NaN and infinity are refused)",
+    "string_pattern_mismatch": "is empty; give a dataset folder or a shipped dataset name",
+}
+
+
+def _error_lines(file: Path, exc: ValidationError) -> list[str]:
+    """One line per config key at fault (a value a union refused on every branch, such as a
+    multiplier that is neither a number nor a mapping, gives the first branch's reason)."""
+    from forecast.common.errors import printable
+
+    lines: dict[str, str] = {}
+    for e in exc.errors():
+        # union branches appear in the location as type names ("constrained-float", "dict[...]")
+        key = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
+        if key in lines:
+            continue
+        got = e.get("input")
+        shown = f" (got {printable(repr(got))})" if isinstance(got, str | int | float) else ""
+        lines[key] = f"{file}, key {key}: {_MESSAGES.get(e['type'], e['msg'])}{shown}"
+    # a union's other branch failing at the parent key says less than the deeper one
+    return [line for key, line in lines.items() if not any(k.startswith(f"{key}.") for k in lines)]
 
 
 def level_key_problems(config: RunConfig, system: SchoolSystem) -> list[str]:
@@ -362,4 +435,14 @@ def level_key_problems(config: RunConfig, system: SchoolSystem) -> list[str]:
             problems += [f"{where}, key scenarios.{name}.housing.pupils_per_dwelling.{lv}: not a level "
                          f"of the {system.name} school system" for lv in scenario.housing.pupils_per_dwelling
                          if lv not in known]
+        # the checks the projection would make only once it runs (forecast.models.grades)
+        entered = sorted({lv.name for lv in system.levels if lv.intake == "transition"}
+                         | {lv.track for lv in system.levels if lv.track})
+        problems += [f"{where}, key scenarios.{name}.transition.{key}: not a level entered by "
+                     f"transition in the {system.name} school system (use one of "
+                     f"{', '.join(entered) or 'none'})" for key in scenario.transition if key not in entered]
+        if scenario.general_share is not None and not any(lv.track for lv in system.levels):
+            problems.append(f"{where}, key scenarios.{name}.general_share: needs parallel tracks "
+                            f"(e.g. senior general and vocational); the {system.name} school "
+                            "system has none")
     return problems

@@ -24,6 +24,7 @@ from forecast.data.system import DEFAULT, SchoolSystem, SchoolSystemError, from_
 from forecast.data.validation import (
     OPTIONAL_TABLES,
     TABLES,
+    at_physical_rows,
     read_table,
     spreadsheet_row,
     table_specs,
@@ -176,6 +177,15 @@ class FolderTables:
         file = self.path / f"{table}.csv"
         return file.exists() or file.is_symlink()
 
+    def layout_problems(self, tables: tuple[str, ...]) -> tuple[list[Problem], bool]:
+        """Misnamed table files (``Enrolment.csv``), and whether the folder holds no table at
+        all (an empty folder or a wrong path such as ``/etc``: forecast.data.inputs.folder)."""
+        from forecast.data.inputs.folder import folder_problems
+
+        found = folder_problems(self.path, tables)
+        problems = [Problem(file, reason, severity=severity) for file, reason, severity in found]
+        return problems, any(file == str(self.path) for file, _, _ in found)
+
     def read(self, table: str, spec, default_unit: str) -> tuple[pd.DataFrame, list[Problem]]:
         return read_table(self.path / f"{table}.csv", spec, default_unit)
 
@@ -190,17 +200,28 @@ def inspect_dataset(path: str | Path) -> tuple[Dataset | None, list[Problem]]:
         if source is None:
             return None, problems
         dataset, found = inspect_tables(source)
-        problems += [source.locate(p) for p in found]
+        problems += source.located(found)
         if any(p.severity == "error" for p in problems):
             dataset = None
         return dataset, problems
     if not folder.is_dir():
         return None, [Problem(str(folder), "is not a dataset folder (no such directory)")]
-    return inspect_tables(FolderTables(folder))
+    rows: dict[str, tuple] = {}  # file -> (spreadsheet row of each record, header row)
+    read: set[int] = set()  # problems the table reader located already
+    dataset, problems = inspect_tables(FolderTables(folder), rows, read)
+    for file, (at, header_row) in rows.items():  # the cross-table checks counted positions
+        problems = [p if id(p) in read else located for p, located in
+                    zip(problems, at_physical_rows(problems, at, header_row, file), strict=True)]
+    return dataset, problems
 
 
-def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
-    """``inspect_dataset`` for any source of tables (``FolderTables`` or a workbook's)."""
+def inspect_tables(source, rows: dict[str, tuple] | None = None, read: set[int] | None = None
+                   ) -> tuple[Dataset | None, list[Problem]]:
+    """``inspect_dataset`` for any source of tables (``FolderTables`` or a workbook's).
+    ``rows`` is filled with each table's row numbers where blank lines moved them, and
+    ``read`` with the ids of problems the table reader located at those rows already."""
+    rows = {} if rows is None else rows
+    read = set() if read is None else read
     meta, problems, yaml_encoding = source.meta()
     default_unit = meta.get("units") or "persons"
     try:
@@ -211,6 +232,10 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
         problems.append(Problem("dataset.yaml", reason, column=key))
         system = DEFAULT
     specs = table_specs(system)
+    layout, no_tables = source.layout_problems(("births", "population", "enrolment") + OPTIONAL_TABLES)
+    problems += layout
+    if no_tables:
+        return None, problems  # no table at all: nothing else to say
 
     tables: dict[str, pd.DataFrame] = {}
     encodings = {"dataset.yaml": yaml_encoding} if yaml_encoding else {}
@@ -218,6 +243,9 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
         if source.has(name):
             frame, found = source.read(name, specs[name], default_unit)
             give_back()  # the reader's buffers, before the next table (forecast.common.memory)
+            read.update(id(p) for p in found)
+            if "physical_rows" in frame.attrs:
+                rows[f"{name}.csv"] = frame.attrs.pop("physical_rows")
             problems += found
             if frame.attrs.get("encoding"):
                 encodings[f"{name}.csv"] = frame.attrs["encoding"]
@@ -241,9 +269,14 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
         problems += _project_problems(tables["projects"])
     if "schools" in tables and len(tables["schools"]):
         problems += _school_problems(tables["schools"])
+    if "seat_additions" in tables and len(tables["seat_additions"]):
+        problems += _seat_addition_problems(tables["seat_additions"])
     if any(p.severity == "error" for p in problems):
         return None, problems
 
+    problems += _base_year_problems(meta, tables)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
     enrolment = _enrolment(tables.pop("enrolment", None))  # the raw table is not kept
     births = tables.get("births")
     if births is None and "population" in tables:
@@ -274,6 +307,41 @@ def inspect_tables(source) -> tuple[Dataset | None, list[Problem]]:
     return dataset, problems
 
 
+def _base_year_problems(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The base year is the last observed year: enrolment after a declared ``base_year`` is
+    refused (it would be neither an input nor an outcome); a base year after the last
+    enrolment year is allowed (the years between are projected) and warned about. Without
+    enrolment and without a declared base year there is nothing to date the run by."""
+    declared = meta.get("base_year")
+    enrolment = tables.get("enrolment")
+    if enrolment is None or enrolment.empty or not pd.api.types.is_numeric_dtype(enrolment["year"]):
+        if declared is None and "births" not in tables and "population" not in tables:
+            return []  # no tables at all: reported by _no_table_problems
+        if declared is None and enrolment is None:
+            return [Problem("dataset.yaml", "no base_year and no enrolment.csv to take it from: "
+                            "set base_year (the last year the data describe)", column="base_year")]
+        return []
+    if declared is None:
+        return []
+    years = enrolment["year"].to_numpy(dtype=float)
+    later = np.flatnonzero(years > declared)
+    if len(later):
+        shown = year_ranges(sorted({int(y) for y in years[later]}))
+        return [Problem("enrolment.csv", f"year {int(years[later[0]])} is after the base year "
+                        f"{declared} (dataset.yaml, key base_year): {len(later)} row(s) of {shown} "
+                        "would be neither inputs nor outcomes. Set base_year to the last observed "
+                        f"year ({int(years.max())}) or remove those rows; to compare projections "
+                        "from an earlier year with what was observed, use `forecast backtest`",
+                        spreadsheet_row(later[0]), "year")]
+    if len(years) and declared > years.max():
+        return [Problem("dataset.yaml", f"base_year {declared} is after the last enrolment year "
+                        f"{int(years.max())}: {year_ranges(list(range(int(years.max()) + 1, declared + 1)))} are projected, not "
+                        "observed, and the base-year figures are missing; set base_year to "
+                        f"{int(years.max())} unless that is meant", column="base_year",
+                        severity="warning")]
+    return []
+
+
 def _boundaries(folder: Path | None, areas: pd.DataFrame, meta: dict[str, Any], enrolment: pd.DataFrame,
                 base_year: int, schools: pd.DataFrame | None):
     """areas.geojson and the schools' lat, lon, checked (forecast.data.boundaries); None without."""
@@ -290,9 +358,9 @@ def _boundaries(folder: Path | None, areas: pd.DataFrame, meta: dict[str, Any], 
 def _plausibility_warnings(enrolment: pd.DataFrame, births: pd.DataFrame, system: SchoolSystem,
                            meta: dict[str, Any]) -> list[Problem]:
     """Levels larger than the births of their cohorts (forecast.data.inputs.plausibility)."""
-    from forecast.data.inputs.plausibility import cohort_warnings
+    from forecast.data.inputs.plausibility import cohort_warnings, zero_births_warnings
 
-    return cohort_warnings(
+    return zero_births_warnings(births) + cohort_warnings(
         enrolment, births, system, proxy=bool(meta.get("births_proxy")))
 
 
@@ -571,6 +639,14 @@ def _school_problems(schools: pd.DataFrame) -> list[Problem]:
             has_size |= schools[column].notna()
     return [Problem("schools.csv", "no size: give seats, classrooms or classes",
                     spreadsheet_row(i), "seats") for i in np.flatnonzero((~has_size).to_numpy())]
+
+
+def _seat_addition_problems(additions: pd.DataFrame) -> list[Problem]:
+    """A period of seat additions must run forwards (from_year no later than to_year)."""
+    start, end = additions["from_year"].to_numpy(dtype=float), additions["to_year"].to_numpy(dtype=float)
+    return [Problem("seat_additions.csv", f"from_year {start[i]:.0f} is after to_year {end[i]:.0f}; "
+                    "give the period first year first", spreadsheet_row(i), "to_year")
+            for i in np.flatnonzero(start > end)]
 
 
 def year_ranges(years: list[int]) -> str:

@@ -31,6 +31,12 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from forecast.data.inputs.workbook_cells import (
+    date_text,
+    formula_reasons,
+    meta_value,
+    uncached_formulas,
+)
 from forecast.data.problems import Problem
 from forecast.data.validation import OPTIONAL_TABLES
 
@@ -82,15 +88,16 @@ def shown(title: str) -> str:
 
 
 def _text(value) -> str:
-    """A cell as the text a CSV would hold: whole numbers without '.0', dates as years."""
+    """A cell as the text a CSV would hold: whole numbers without '.0', dates as ISO dates
+    (never as their year: a date in a count column is refused, not read as 1902 pupils)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return str(value.year)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return date_text(value)
     return str(value).strip()
 
 
@@ -202,11 +209,9 @@ def match_titles(titles: list[str], book: str) -> tuple[dict[str, int], list[Pro
 
 
 def _meta(sheets: dict[str, Sheet], book: str) -> tuple[dict, list[Problem]]:
-    """dataset.yaml's content from the ``dataset`` and ``areas`` sheets (each value cell
-    parsed as YAML, bounded like a file: ``forecast.data.inputs.yaml_loader``)."""
-    from forecast.data.inputs.encoding import InputFileError, reason_of
-    from forecast.data.inputs.yaml_loader import parse_yaml
-
+    """dataset.yaml's content from the ``dataset`` and ``areas`` sheets (each value cell read
+    as its text, YAML only for a mapping or list, bounded like a file:
+    ``forecast.data.inputs.workbook_cells.meta_value``)."""
     meta: dict = {}
     problems: list[Problem] = []
     info = _frame(sheets.get("dataset"))
@@ -215,11 +220,10 @@ def _meta(sheets: dict[str, Sheet], book: str) -> tuple[dict, list[Problem]]:
         for key, value, number in zip(info["key"], info["value"], numbers, strict=True):
             if not key:
                 continue
-            cell = Path(f"{shown(sheets['dataset'].title)}!B{number}")
-            try:
-                meta[key] = parse_yaml(value, cell) if value else None
-            except InputFileError as exc:
-                problems.append(Problem(f"{book}: {cell}", reason_of(exc, cell)))
+            parsed, reason = meta_value(key, value)
+            if reason is not None:
+                problems.append(Problem(f"{book}: {shown(sheets['dataset'].title)}!B{number}", reason))
+            meta[key] = parsed
     areas = _frame(sheets.get("areas"))
     if areas is not None and "area" in areas:
         meta["areas"] = [{"area": a, "parent": (p or None) if "parent" in areas else None,
@@ -241,8 +245,10 @@ class WorkbookTables:
     """The tables of a workbook, for ``dataset.inspect_tables`` (as ``FolderTables`` offers
     a folder's)."""
 
-    def __init__(self, path: Path, sheets: dict[str, Sheet], meta: dict) -> None:
+    def __init__(self, path: Path, sheets: dict[str, Sheet], meta: dict,
+                 formulas: set[str] | None = None) -> None:
         self.path, self.name, self.sheets, self._meta = path, path.stem, sheets, meta
+        self.formulas = formulas or set()  # "book: sheet!cell" of formulas without a value
 
     def meta(self):
         from forecast.data.inputs.meta import check_meta, meta_problems
@@ -253,9 +259,22 @@ class WorkbookTables:
     def has(self, table: str) -> bool:
         return table in self.sheets
 
+    def layout_problems(self, tables: tuple[str, ...]) -> tuple[list[Problem], bool]:
+        """A workbook without a single table sheet is not a dataset."""
+        if any(t in self.sheets for t in tables):
+            return [], False
+        return [Problem(self.path.name, "has no table sheets (births, enrolment, ...); see "
+                        "docs/data-contract.md or the template.xlsx of `forecast init`")], True
+
     def locate(self, problem: Problem) -> Problem:
         """A table's problem at the sheet and cell it came from (``enrolment!E14``)."""
         return _located(problem, self.sheets, self.path.name)
+
+    def located(self, problems: list[Problem]) -> list[Problem]:
+        """The tables' problems at their cells, without the "is empty" of a cell already
+        reported as a formula without a saved value."""
+        out = [self.locate(p) for p in problems]
+        return [p for p in out if not (p.file in self.formulas and p.reason == "is empty")]
 
     def read(self, table: str, spec, default_unit: str):
         from forecast.data.inputs.csv_reader import RawTable, table_from_rows
@@ -309,4 +328,7 @@ def open_workbook(path: str | Path) -> tuple[WorkbookTables | None, list[Problem
         return None, [Problem(path.name, f"cannot be read as an Excel workbook: {exc}".splitlines()[0])]
     meta, meta_found = _meta(sheets, path.name)
     meta.setdefault("name", path.stem)
-    return WorkbookTables(path, sheets, meta), problems + meta_found
+    formulas = [Problem(f"{path.name}: {where}", reason)
+                for where, reason in formula_reasons(uncached_formulas(path))]
+    source = WorkbookTables(path, sheets, meta, {p.file for p in formulas})
+    return source, formulas + problems + meta_found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forecast.common.errors import UserInputError, printable
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -25,10 +27,11 @@ class Problem:
             where += f" row {self.row}"
         if self.column:  # a YAML file has keys, a table columns
             where += f", {'key' if self.file.endswith(('.yaml', '.yml')) else 'column'} {self.column}"
-        return f"{where}: {self.reason}"
+        # one line, whatever a quoted cell holds (a newline in a cell cannot forge a problem)
+        return printable(f"{where}: {self.reason}")
 
 
-class DatasetError(Exception):
+class DatasetError(UserInputError):
     """Raised when a dataset has errors; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):

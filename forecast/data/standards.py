@@ -38,16 +38,35 @@ class Standards:
     lead_time_years: dict[str, int]
 
     def limit(self, level: str, grade: str = "") -> float:
-        """Pupils per class for a grade (falling back to the level's limit)."""
+        """Pupils per class for a grade (falling back to the level's limit, then to
+        ``ASSUMED_CLASS_SIZE`` for a level no standard covers, which a run states among its
+        assumptions: see ``class_size_assumptions``)."""
         for key in ((level, grade), (level, "")):
             if key in self.class_size:
                 return self.class_size[key]
-        raise KeyError(f"no class-size limit for level {level!r}; add it to the config's "
-                       f"capacity.class_size")
+        return ASSUMED_CLASS_SIZE
+
+    def has_limit(self, level: str) -> bool:
+        """True when a standard or the config gives ``level`` (or one of its grades) a size."""
+        return any(key[0] == level for key in self.class_size)
 
     def school_size(self, level: str) -> float:
         """Classes in one standard school of a level (NaN when no standard exists)."""
         return float(self.school_classes.get(level, math.nan))
+
+
+# Pupils per class for a level neither data/standards nor the config covers (a school
+# system a dataset declares itself): a placeholder between the shipped standards (22 in
+# Texas K-4, 45-50 in China), stated as an assumption wherever it is used.
+ASSUMED_CLASS_SIZE = 30.0
+
+
+def class_size_assumptions(standards: Standards, levels: tuple[str, ...] | list[str]) -> list[str]:
+    """One assumption line per level without a class-size standard (none when all have one)."""
+    missing = [lv for lv in levels if not standards.has_limit(lv)]
+    return [f"class size of {lv}: {ASSUMED_CLASS_SIZE:g} pupils per class (assumption: no "
+            f"class-size standard covers this level in data/standards/class_size.csv and the "
+            f"config sets none; set capacity.class_size.{lv} in the config)" for lv in missing]
 
 
 def load_standards(directory: Path | None = None) -> Standards:

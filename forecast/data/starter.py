@@ -108,8 +108,8 @@ def write_template(path: Path, meta: dict, tables: dict[str, pd.DataFrame]) -> P
     sheet per table, headers in bold and frozen."""
     book = Workbook()
     book.remove(book.active)
-    sheets = {"dataset": pd.DataFrame([(k, v if not isinstance(v, list) else yaml.safe_dump(v).strip())
-                                       for k, v in meta.items() if k != "areas"], columns=["key", "value"]),
+    sheets = {"dataset": pd.DataFrame([(k, _cell(v)) for k, v in meta.items() if k != "areas"],
+                                      columns=["key", "value"]),
               "areas": pd.DataFrame(meta.get("areas") or [], columns=["area", "parent", "name"]),
               **tables}
     for name, frame in sheets.items():
@@ -124,3 +124,13 @@ def write_template(path: Path, meta: dict, tables: dict[str, pd.DataFrame]) -> P
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(10, len(str(c)) + 4)
     atomic_write_with(path, lambda tmp: book.save(tmp))
     return path
+
+
+def _cell(value):
+    """A dataset.yaml value as one cell: a one-item list as its item (sources and notes may
+    be text), a longer list as a YAML flow list (``forecast.data.inputs.workbook_cells.meta_value``)."""
+    if not isinstance(value, list):
+        return value
+    if len(value) == 1 and isinstance(value[0], str):
+        return value[0]
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6).strip()

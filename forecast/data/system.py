@@ -25,13 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from forecast.common.errors import UserInputError
+
 GROUP_SEPARATOR = "+"
 INTAKES = ("births", "transition")
 # Levels a project may serve although no demand is modelled for them.
 OTHER_LEVELS: tuple[str, ...] = ("special_education",)
 
 
-class SchoolSystemError(ValueError):
+class SchoolSystemError(UserInputError):
     """A school-system declaration that cannot be used; the message names the key."""
 
 
@@ -202,7 +204,7 @@ def from_declaration(value: Any, where: str = "dataset.yaml") -> SchoolSystem:
 
 
 def _preset(name: Any, where: str) -> SchoolSystem:
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise SchoolSystemError(f"{where}, key system: '{name}' is not a known school system; use one "
                            f"of {', '.join(PRESETS)} or declare levels")
     return PRESETS[name]
@@ -229,16 +231,28 @@ def _custom(value: dict, where: str) -> SchoolSystem:
         raise SchoolSystemError(f"{where}, key system.levels: give a list of levels")
     levels: list[Level] = []
     allowed = {"level", "grades", "entry_age", "intake", "track", "every_grade_from_births"}
+    if "name" in value and not isinstance(value["name"], str | int) or isinstance(value.get("name"), bool):
+        raise SchoolSystemError(f"{where}, key system.name: give the system's name as text")
     for i, entry in enumerate(entries):
         key = f"{where}, key system.levels[{i}]"
         if not isinstance(entry, dict) or not entry.get("level"):
             raise SchoolSystemError(f"{key}: each level needs 'level' and 'grades'")
+        if not _scalar(entry["level"]):
+            raise SchoolSystemError(f"{key}.level: give the level's name as text")
+        if not _scalar(entry.get("track", "")):
+            raise SchoolSystemError(f"{key}.track: give the track's name as text")
+        flag = entry.get("every_grade_from_births", False)
+        if not isinstance(flag, bool):  # 'no' in quotes is text, and bool('no') is True
+            raise SchoolSystemError(f"{key}.every_grade_from_births: give true or false (got {flag!r})")
         unknown = set(entry) - allowed
         if unknown:
             raise SchoolSystemError(f"{key}.{sorted(unknown)[0]}: not a known key ({', '.join(sorted(allowed))})")
         grades = entry.get("grades")
-        if not isinstance(grades, list) or not grades:
+        if not isinstance(grades, list) or not grades or not all(_scalar(g) for g in grades):
             raise SchoolSystemError(f"{key}.grades: give the level's grades as a list, e.g. [1, 2, 3]")
+        labels = [str(g).strip().upper() for g in grades]
+        if len(set(labels)) != len(labels) or "" in labels:
+            raise SchoolSystemError(f"{key}.grades: each grade once, none empty (got {grades!r})")
         intake = entry.get("intake", "births" if not levels else "transition")
         if intake not in INTAKES:
             raise SchoolSystemError(f"{key}.intake: '{intake}' must be births or transition")
@@ -250,9 +264,8 @@ def _custom(value: dict, where: str) -> SchoolSystem:
             age = feeder.entry_age + len(feeder.grades)
         if not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 25:
             raise SchoolSystemError(f"{key}.entry_age: give a whole age from 0 to 25")
-        levels.append(Level(str(entry["level"]), tuple(str(g).strip().upper() for g in grades), age,
-                            intake, bool(entry.get("every_grade_from_births", False)),
-                            entry.get("track")))
+        levels.append(Level(str(entry["level"]), tuple(labels), age, intake, flag,
+                            None if entry.get("track") is None else str(entry["track"])))
     names = [lv.name for lv in levels]
     if len(set(names)) != len(names):
         raise SchoolSystemError(f"{where}, key system.levels: a level is declared twice")
@@ -260,6 +273,11 @@ def _custom(value: dict, where: str) -> SchoolSystem:
         raise SchoolSystemError(f"{where}, key system.levels[0].intake: the first level must be "
                            "entered from births")
     return SchoolSystem(str(value.get("name", "custom")), tuple(levels))
+
+
+def _scalar(value: Any) -> bool:
+    """Text or a whole number (a grade or level name), not a list, mapping or true/false."""
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def _feeder_of(levels: list[Level], track: str | None) -> Level:

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from forecast.data.inputs.numbers import UNIT_FACTORS
 from forecast.data.problems import Problem
 from forecast.data.system import DEFAULT, SchoolSystem
 
-UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
 OPTIONAL_TABLES = ("schools", "projects", "targets", "indicators", "flows", "seat_additions",
                    "feeders", "classes")
 COMPARISONS = ("=", ">", ">=", "<", "<=")
@@ -170,6 +170,7 @@ def _specs(level: pa.Column, level_or_group: pa.Column, level_group_or_other: pa
             numeric=("seats", "schools"), integer=("from_year", "to_year"),
             schema=pa.DataFrameSchema({
                 "area": _AREA, "from_year": _YEAR, "to_year": _YEAR, "seats": _non_negative(),
+                "schools": _non_negative(),
             }),
         ),    }
 
@@ -210,7 +211,7 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons",
     """
     from forecast.data.inputs.csv_reader import read_csv
     from forecast.data.inputs.numbers import parse_column
-    from forecast.data.inputs.plausibility import jump_warnings
+    from forecast.data.inputs.plausibility import jump_warnings, unit_warnings
 
     name = path.name
     raw = read_csv(path) if raw is None else raw
@@ -228,7 +229,7 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons",
     for column in missing:
         problems.append(Problem(name, f"required column '{column}' is missing", column=column))
     if missing:
-        return frame, problems
+        return frame, at_physical_rows(problems, raw.rows, raw.header_row)
 
     for column in dict.fromkeys(spec.numeric + spec.integer):
         if column not in frame.columns:
@@ -250,18 +251,39 @@ def read_table(path: Path, spec: TableSpec, default_unit: str = "persons",
     if not spec.free_units:
         problems += _unit_problems(frame, name)
     problems += _schema_problems(frame, spec, name)
-    problems += _duplicate_problems(frame, spec, name)
+    problems += _duplicate_problems(frame, spec, name,
+                                    lambda i: raw.physical_row(spreadsheet_row(i)))
     if not any(p.severity == "error" for p in problems):
         raw_units = frame["unit"].copy() if "unit" in frame.columns else None
         frame = _to_persons(frame, spec, default_unit)
+        counts = _count_problems(frame, spec, name, raw_units, default_unit)
+        problems += counts
         for column in spec.count_columns:
-            if not spec.free_units:
+            if not spec.free_units and column not in {p.column for p in counts}:  # refused already
                 problems += jump_warnings(frame, spec.name, column, raw_units)
+                problems += unit_warnings(frame, spec.name, column, raw_units, default_unit)
         for column in spec.integer:
             if column in frame.columns and frame[column].notna().all():
                 frame[column] = frame[column].astype(int)
     frame.attrs["encoding"] = raw.encoding
-    return frame, problems
+    if raw.rows is not None or raw.header_row != 1:  # taken (and removed) by inspect_dataset
+        frame.attrs["physical_rows"] = (raw.rows, raw.header_row)
+    return frame, at_physical_rows(problems, raw.rows, raw.header_row)
+
+
+def at_physical_rows(problems: list[Problem], rows, header_row: int = 1,
+                     file: str | None = None) -> list[Problem]:
+    """``problems`` with rows counted without blank lines (header 1, first record 2) moved
+    to the rows a spreadsheet shows (``forecast.data.inputs.csv_reader.RawTable``); only those of
+    ``file`` when given."""
+    from dataclasses import replace
+
+    from forecast.data.inputs.csv_reader import physical_row
+
+    if rows is None and header_row == 1:
+        return problems
+    return [replace(p, row=physical_row(p.row, rows, header_row))
+            if file is None or p.file == file else p for p in problems]
 
 
 def _column_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
@@ -285,6 +307,32 @@ def _column_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Pr
             hint = f" (closest known column: '{close[0]}')" if close else ""
             problems.append(Problem(name, f"unknown column '{column}' is ignored{hint}; known "
                                     f"columns: {', '.join(known)}", 1, column, "warning"))
+    return problems
+
+
+MAX_COUNT = 1e9  # persons, seats or classes in one row: more than any country's pupils
+COUNT_LIKE = ("births", "persons", "students", "seats", "classrooms", "classes", "large_classes",
+              "super_large_classes", "schools")
+
+
+def _count_problems(frame: pd.DataFrame, spec: TableSpec, name: str, raw_units: pd.Series | None,
+                    default_unit: str) -> list[Problem]:
+    """Counts beyond ``MAX_COUNT`` once converted to persons (``9e11`` pupils, or 9e5 in
+    ``10k persons``): refused before they overflow the arithmetic downstream."""
+    problems = []
+    if spec.free_units:  # targets and indicators: any measure (a population, a budget)
+        return problems
+    for column in spec.count_columns + tuple(c for c in spec.numeric if c in COUNT_LIKE):
+        if column not in frame.columns or column in {p.column for p in problems}:
+            continue
+        values = frame[column].to_numpy(dtype=float)
+        for i in np.flatnonzero(np.abs(np.nan_to_num(values)) > MAX_COUNT)[:20]:
+            unit = (raw_units.iloc[i] if raw_units is not None else "") or default_unit
+            converted = f" persons (given in {unit})" if UNIT_FACTORS.get(unit, 1) != 1 \
+                and column in spec.count_columns else ""
+            problems.append(Problem(name, f"{values[i]:,.4g}{converted} is implausibly large (beyond "
+                                    f"{MAX_COUNT:,.0e} in one row); check the value and its unit",
+                                    spreadsheet_row(i), column))
     return problems
 
 
@@ -338,7 +386,8 @@ def _from_failure(case, name: str, frame: pd.DataFrame) -> Problem:
     return Problem(name, f"{shown}{case.check}".strip(), row, case.column)
 
 
-def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Problem]:
+def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str,
+                        row_of=spreadsheet_row) -> list[Problem]:
     key = [c for c in spec.key if c in frame.columns]
     if not key:
         return []
@@ -349,7 +398,7 @@ def _duplicate_problems(frame: pd.DataFrame, spec: TableSpec, name: str) -> list
         return []
     first_rows = codes.assign(_row=np.arange(len(codes))).groupby(key)["_row"].transform("min")
     return [
-        Problem(name, f"duplicate of row {spreadsheet_row(first_rows.iloc[i])} "
+        Problem(name, f"duplicate of row {row_of(first_rows.iloc[i])} "
                 f"(same {', '.join(key)})", spreadsheet_row(i))
         for i in np.flatnonzero(dup)
     ]

@@ -51,8 +51,10 @@ def parse_origins(spec: str | Sequence[int] | None, dataset: Dataset) -> list[in
     years that have a later observation to compare with. ValueError when none is usable."""
     observed = sorted(int(y) for y in dataset.level_totals()["year"].unique())
     if len(observed) < 2:
-        raise ValueError(f"{dataset.name}: a backtest needs enrolment in at least two years; "
-                         f"it has {len(observed)}")
+        from forecast.common.errors import DataLimitError
+
+        raise DataLimitError(f"{dataset.name}: a backtest needs enrolment in at least two years; "
+                             f"it has {len(observed)}")
     if spec is None:
         return observed[:-1][-DEFAULT_ORIGINS:]
     if isinstance(spec, str):
@@ -63,13 +65,17 @@ def parse_origins(spec: str | Sequence[int] | None, dataset: Dataset) -> list[in
         elif re.fullmatch(r"\d{4}(,\d{4})*", text):
             years = [int(y) for y in text.split(",")]
         else:
-            raise ValueError(f"origins '{spec}': write first:last (e.g. 2010:2019) or a comma list")
+            from forecast.common.errors import OptionError
+
+            raise OptionError(f"origins '{spec}': write first:last (e.g. 2010:2019) or a comma list")
     else:
         years = [int(y) for y in spec]
     usable = [y for y in years if y in observed and y < observed[-1]]
     if not usable:
-        raise ValueError(f"origins {spec}: none is an observed year with a later observation "
-                         f"({observed[0]}-{observed[-1]} observed)")
+        from forecast.common.errors import OptionError
+
+        raise OptionError(f"origins {spec}: none is an observed year with a later observation "
+                          f"({observed[0]}-{observed[-1]} observed)")
     return sorted(set(usable))
 
 

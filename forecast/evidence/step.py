@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.common.errors import UserInputError
 from forecast.data.config import RunConfig
 from forecast.data.dataset import Dataset, areas_below
 from forecast.evidence.backtest import parse_origins
@@ -53,7 +54,7 @@ def prepare(dataset: Dataset, config: RunConfig, seed: int) -> Prepared:
     notes: list[str] = []
     try:
         origins = parse_origins(b.origins, dataset)
-    except ValueError as exc:
+    except UserInputError as exc:  # too short a history, or no usable origin: a note, not a bug
         notes.append(f"evidence: no backtest possible ({exc})")
         return Prepared(None, notes)
     series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())

@@ -65,8 +65,10 @@ class LevelCohortFlow:
         totals = totals[totals["year"] <= dataset.base_year].copy()
         totals = totals[totals["students"] > 0].copy()
         if totals.empty:
-            raise ValueError(f"{dataset.name}: no positive level total up to the base year "
-                             f"{dataset.base_year}; nothing can be projected")
+            from forecast.common.errors import DataLimitError
+
+            raise DataLimitError(f"{dataset.name}: no positive level total up to the base year "
+                                 f"{dataset.base_year}; nothing can be projected")
         totals["cohort"] = _cohort_sums(totals, dataset.births, dataset.system)
         # An area x level whose base-year cohorts have no births follows its own history:
         # its "cohort" is 1, so the ratio is the enrolment itself and the drift its trend.

@@ -62,7 +62,9 @@ class GradeCohortFlow:
         enrol = dataset.enrolment[(dataset.enrolment["grade"] != "")
                                   & (dataset.enrolment["year"] <= dataset.base_year)]
         if enrol.empty:
-            raise ValueError(f"{dataset.name}: no enrolment by grade; use the level cohort model")
+            from forecast.common.errors import DataLimitError
+
+            raise DataLimitError(f"{dataset.name}: no enrolment by grade; use the level cohort model")
         slots = system.slots()
         index = {s: i for i, s in enumerate(slots)}
         areas = _pool_order(sorted(enrol["area"].unique()), dataset)
@@ -375,8 +377,10 @@ class FittedGradeCohort:
             pairs = [system.tracks(lv.name) for lv in system.levels
                      if lv.track and system.tracks(lv.name)[0] == lv.name]
             if not pairs:
-                raise ValueError(f"general_share needs parallel tracks (e.g. senior general and "
-                                 f"vocational); the {system.name} system has none")
+                from forecast.data.config import ConfigError
+
+                raise ConfigError(f"general_share needs parallel tracks (e.g. senior general and "
+                                  f"vocational); the {system.name} system has none")
             for tracks in pairs:
                 cols = [first[lv] for lv in tracks[:2]]
                 total = np.nansum(central[:, cols], axis=1)
@@ -402,8 +406,10 @@ def _transition_levels(system, key: str) -> list[str]:
             return list(system.tracks(level.name))
     names = sorted({lv.name for lv in system.levels if lv.intake == "transition"}
                    | {lv.track for lv in system.levels if lv.track})
-    raise ValueError(f"scenario transition '{key}': not a level entered by transition in the "
-                     f"{system.name} system (use one of {', '.join(names)})")
+    from forecast.data.config import ConfigError
+
+    raise ConfigError(f"scenario transition '{key}': not a level entered by transition in the "
+                      f"{system.name} system (use one of {', '.join(names)})")
 
 
 def _own_births_multiplier(scenario: Scenario, years: np.ndarray, ages: np.ndarray) -> np.ndarray:

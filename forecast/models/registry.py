@@ -74,7 +74,9 @@ def build(name: str, dataset: Dataset, settings: ModelSettings | None = None, se
         "ratio_ses": lambda: RatioSES(alpha=0.4),
     }
     if name not in factories:
-        raise ValueError(f"unknown model '{name}'; use one of {', '.join(ALL)}")
+        from forecast.common.errors import OptionError
+
+        raise OptionError(f"unknown model '{name}'; use one of {', '.join(ALL)}")
     return factories[name]()
 
 

@@ -62,10 +62,14 @@ class DriverRegression(SeriesModel):
         for name in self.covariates:
             rows = ind[(ind["indicator"] == name) & (ind["year"] <= origin)]
             if rows.empty:
-                raise ValueError(f"covariate '{name}' is not in indicators.csv up to {origin}")
+                from forecast.data.config import ConfigError
+
+                raise ConfigError(f"covariate '{name}' is not in indicators.csv up to {origin}")
             series = rows.groupby("year")["value"].mean().sort_index()
             years = np.arange(int(series.index.min()), int(out["year"].max()) + 1)
             out[name] = series.reindex(years).ffill().reindex(out["year"]).to_numpy()
             if out[name].isna().any():
-                raise ValueError(f"covariate '{name}' has no value for some years of the series")
+                from forecast.data.config import ConfigError
+
+                raise ConfigError(f"covariate '{name}' has no value for some years of the series")
         return out

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+from collections.abc import Iterator
+from pathlib import Path
 
 
 def user_message(exc: BaseException) -> str | None:
     """The message for an input or environment failure, or None for an internal error."""
-    from forecast.data.config import ConfigError
-    from forecast.data.inputs.encoding import InputFileError
-    from forecast.data.problems import DatasetError
+    from forecast.common.errors import UserInputError
     from forecast.outputs.rundir import RunFolderError
 
-    if isinstance(exc, InputFileError | ConfigError | DatasetError | RunFolderError):
+    if isinstance(exc, UserInputError | RunFolderError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "out of memory: use fewer --draws, a nearer --until or fewer scenarios"
     if isinstance(exc, OSError):
-        where = exc.filename or "a file"
+        where = exc.filename or exc.filename2 or getattr(exc, "forecast_path", None) or "a file"
         advice = {
             errno.EACCES: "check the folder's permissions or choose another --out",
             errno.EPERM: "check the folder's permissions or choose another --out",
@@ -29,3 +30,16 @@ def user_message(exc: BaseException) -> str | None:
         }.get(exc.errno, "check the path")
         return f"{where}: {exc.strerror or exc}; {advice}"
     return None
+
+
+@contextlib.contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """Within the block, an ``OSError`` the system raised without a file name (a full disk
+    during a write, ...) is given ``path`` (the output folder), so the message names it
+    instead of "a file"."""
+    try:
+        yield
+    except OSError as exc:
+        if not (exc.filename or exc.filename2 or getattr(exc, "forecast_path", None)):
+            exc.forecast_path = str(path)
+        raise

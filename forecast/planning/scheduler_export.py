@@ -162,7 +162,9 @@ def document(recs: list[dict], *, run: str, dataset: Dataset, until: int, scenar
 def write(doc: dict, out: Path, fmt: str = "json") -> Path:
     """Write the export as ``scheduler.json``, ``scheduler.csv`` or ``scheduler.parquet``."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        from forecast.common.errors import OptionError
+
+        raise OptionError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "json":
         path = out / "scheduler.json"
         atomic_write_json(path, doc)

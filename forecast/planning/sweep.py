@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.common.errors import DataLimitError, OptionError
 from forecast.data.config import RunConfig, Scenario
 from forecast.data.dataset import Dataset, load_dataset
-from forecast.data.inputs.bounds import check_run_size
+from forecast.data.inputs.bounds import check_projection, check_run_size, resolve_until
 from forecast.data.standards import standards_for
 from forecast.engine.run import Engine
 from forecast.models.projection import CohortFlow
@@ -30,6 +31,7 @@ from forecast.planning.capacity import build_capacity
 from forecast.planning.shortfall import compare
 
 AXES = ("births", "migration")
+MAX_FACTOR = 10.0  # as forecast.data.config.BOUNDS: births.multiplier and migration.scale
 SWEEP_COLUMNS = ["area", "level", "year", "births", "migration", "demand_p90", "seats",
                  "p_shortfall", "p90_exceeds_seats"]
 THRESHOLD_COLUMNS = ["area", "level", "year", "vary", "births", "migration", "threshold", "reading"]
@@ -40,16 +42,22 @@ def parse_grid(spec: str) -> tuple[str, np.ndarray]:
     name, _, values = spec.partition("=")
     name = name.strip()
     if name not in AXES:
-        raise ValueError(f"--grid {spec!r}: the axis must be one of {', '.join(AXES)}")
+        raise OptionError(f"--grid {spec!r}: the axis must be one of {', '.join(AXES)}")
     try:
         lo, hi, step = (float(x) for x in values.split(":"))
     except ValueError:
-        raise ValueError(f"--grid {spec!r}: write NAME=START:STOP:STEP, e.g. births=0.8:1.2:0.05") from None
+        raise OptionError(f"--grid {spec!r}: write NAME=START:STOP:STEP, e.g. births=0.8:1.2:0.05") from None
+    if not all(np.isfinite([lo, hi, step])) or hi > MAX_FACTOR:
+        raise OptionError(f"--grid {spec!r}: START, STOP and STEP must be finite and STOP at most "
+                          f"{MAX_FACTOR:g} (the config's bound on a births multiplier or migration scale)")
     if step <= 0 or hi < lo or lo < 0:
-        raise ValueError(f"--grid {spec!r}: need 0 <= START <= STOP and STEP > 0")
+        raise OptionError(f"--grid {spec!r}: need 0 <= START <= STOP and STEP > 0")
+    count = (hi - lo) / step + 1
+    if count > 201:
+        raise OptionError(f"--grid {spec!r}: {count:,.0f} points; at most 200 per axis")
     count = int(np.floor((hi - lo) / step + 1e-9)) + 1
     if count > 200:
-        raise ValueError(f"--grid {spec!r}: {count} points; at most 200 per axis")
+        raise OptionError(f"--grid {spec!r}: {count} points; at most 200 per axis")
     return name, np.round(lo + step * np.arange(count), 10)
 
 
@@ -61,8 +69,8 @@ def scenario_at(base: Scenario, births: float, migration: float) -> Scenario:
                   else b.multiplier * births)
     m = base.migration
     if m.mode == "none":
-        raise ValueError("the default scenario sets migration to none; a migration scale has "
-                         "nothing to scale (choose a scenario with estimated migration)")
+        raise OptionError("the default scenario sets migration to none; a migration scale has "
+                          "nothing to scale (choose a scenario with estimated migration)")
     scale = (m.scale if m.mode == "scaled" else 1.0) * migration
     return base.model_copy(update={
         "births": b.model_copy(update={"multiplier": multiplier}),
@@ -80,19 +88,20 @@ def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | Non
               engine: Engine | None = None, dataset: Dataset | None = None) -> SweepResult:
     """Project every grid point and tabulate the shortfall in ``year``."""
     dataset = dataset or load_dataset(config.dataset_path())
-    year = year or config.until
+    year, given, _ = resolve_until(config, dataset.base_year, year)
     if year <= dataset.base_year:
-        raise ValueError(f"the target year ({year}) must be after the base year ({dataset.base_year})")
+        raise OptionError(f"{given.replace('--until', '--year')}: the target year must be after "
+                          f"the base year {dataset.base_year}")
     if dataset.enrolment.empty:
-        raise ValueError(f"{dataset.name} has no enrolment: there is no demand to sweep")
+        raise DataLimitError(f"{dataset.name} has no enrolment: there is no demand to sweep")
     draws = draws or config.draws
     seed = config.seed if seed is None else seed
     births = grid.get("births", np.array([1.0]))
     migration = grid.get("migration", np.array([1.0]))
     try:  # the bounds of `run`: horizon (max_horizon), draws and memory, one point at a time
-        check_run_size(dataset, config, year, draws, 1)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("--until", "--year")) from None
+        check_run_size(dataset, config, year, draws, 1, given)
+    except (OptionError, DataLimitError) as exc:
+        raise type(exc)(str(exc).replace("--until", "--year")) from None
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, year)
     seats = capacity.seats_lookup() if len(capacity.rolled) else None
@@ -103,6 +112,7 @@ def run_sweep(config: RunConfig, grid: dict[str, np.ndarray], *, year: int | Non
         for m in migration:
             frame = fitted.project(year, scenario_at(base, float(b), float(m)), draws, seed,
                                    scenario_name="sweep", seats=seats, engine=engine)
+            check_projection(frame)
             short = compare(frame, capacity, standards, dataset.system)
             short = short[short["year"] == year]
             rows.append(pd.DataFrame({

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.common.errors import UserInputError
 from forecast.data.dataset import Dataset
 from forecast.data.script import to_simplified
 from forecast.report.labels import language_of, wants_simplified
 
 
-class ReportError(ValueError):
+class ReportError(UserInputError):
     """The folder lacks what a report needs; the message says what to run."""
 
 

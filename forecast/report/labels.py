@@ -120,7 +120,9 @@ TEXT = {
 
 def _index(lang: str) -> int:
     if lang not in LANGUAGES:
-        raise ValueError(f"language '{lang}': use one of {', '.join(LANGUAGES)}")
+        from forecast.common.errors import OptionError
+
+        raise OptionError(f"language '{lang}': use one of {', '.join(LANGUAGES)}")
     return LANGUAGES.index(lang)
 
 

@@ -333,7 +333,7 @@ def write_map_plots(inputs, folder: Path, lang: str = "en") -> list[Path]:
     from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.patheffects import withStroke
 
-    from forecast.report.plots import _axes, _save
+    from forecast.report.figures import new_axes, save_png
 
     layers = map_values(inputs)
     if not layers:
@@ -345,7 +345,7 @@ def write_map_plots(inputs, folder: Path, lang: str = "en") -> list[Path]:
     for (s, lv), layer in layers.items():
         if s != scenario:
             continue
-        fig, ax = _axes((8, 7))
+        fig, ax = new_axes((8, 7))
         norm = Normalize(0, layer["zmax"])
         for c in b.context:
             if c in b.own:
@@ -370,7 +370,7 @@ def write_map_plots(inputs, folder: Path, lang: str = "en") -> list[Path]:
         years = layer["years"]
         ax.set_title(_word("png_title", lang, level=level_name(lv, lang), first=years[0], last=years[-1],
                            scenario=s))
-        out.append(_save(fig, folder / f"map_{lv}.png"))
+        out.append(save_png(fig, folder / f"map_{lv}.png"))
     return out
 
 

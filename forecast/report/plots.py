@@ -15,12 +15,10 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from forecast.common.files import atomic_write_with
 from forecast.data.levels import LEVELS
-from forecast.outputs.determinism import PNG_METADATA
+from forecast.report.figures import new_axes, save_png
 from forecast.report.fonts import cjk_font
 from forecast.report.inputs import ReportInputs
 from forecast.report.labels import column, text
@@ -43,7 +41,10 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
         lang = "en"
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     written = []
+    # text.parse_math off: names are data, and '$' in an area or scenario name would be read
+    # as math text (a crash on an odd number of '$' or on '$^$')
     with matplotlib.rc_context({"font.family": families, "axes.unicode_minus": False, "figure.dpi": 100,
+                                "text.parse_math": False,
                                 "savefig.dpi": DPI}):
         written += _fan_charts(inputs, folder, lang)
         written += _seat_charts(inputs, folder, lang)
@@ -55,18 +56,6 @@ def write_plots(inputs: ReportInputs, folder: Path, lang: str = "en") -> tuple[l
 
             written += write_map_plots(inputs, folder, lang)
     return written, notes
-
-
-def _axes(size: tuple[float, float]):
-    """A figure and its axes; plain Figure objects need no GUI backend and no closing."""
-    fig = Figure(figsize=size)
-    return fig, fig.subplots()
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight",
-                                                    metadata=PNG_METADATA))
-    return path
 
 
 def _style(ax, title: str) -> None:
@@ -110,7 +99,7 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     out = []
     for area in _roots(inputs):
         for lv in _levels(totals[totals["area"] == area]):
-            fig, ax = _axes((7, 4))
+            fig, ax = new_axes((7, 4))
             past = inputs.history[(inputs.history["area"] == area) & (inputs.history["level"] == lv)] \
                 if len(inputs.history) else pd.DataFrame()
             if len(past):
@@ -133,7 +122,7 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
                                zorder=5, label=text("plan_target", lang))
             ax.set_ylabel(text("pupils_unit", lang))
             _style(ax, text("fan_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
-            out.append(_save(fig, folder / f"fan_{_slug(area)}_{lv}.png"))
+            out.append(save_png(fig, folder / f"fan_{_slug(area)}_{lv}.png"))
     return out
 
 
@@ -161,7 +150,7 @@ def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
     out = []
     for area, lv in chosen:
         part = table[(table["area"] == area) & (table["level"] == lv)].sort_values("year")
-        fig, ax = _axes((7, 4))
+        fig, ax = new_axes((7, 4))
         ax.plot(part["year"], part["demand_mean"], "-o", color=MEAN, label=f"{text('students', lang)} ({column('mean', lang)})")
         ax.plot(part["year"], part["demand_p90"], "--", color=MEAN, label=f"{text('students', lang)} (P90)")
         ax.plot(part["year"], part["seats"], "-s", color=SEATS, lw=2, drawstyle="steps-post",
@@ -172,7 +161,7 @@ def _seat_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
         ax.set_ylim(bottom=0)  # from zero: a wobble of ten pupils must not fill the chart
         ax.set_ylabel(text("pupils_seats", lang))
         _style(ax, text("seats_title", lang, area=inputs.area_label(area), level=level_name(lv, lang)))
-        out.append(_save(fig, folder / f"seats_{_slug(area)}_{lv}.png"))
+        out.append(save_png(fig, folder / f"seats_{_slug(area)}_{lv}.png"))
     return out
 
 
@@ -199,7 +188,7 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
     order = sorted(top, key=lambda k: (-group_peak[inputs.parents.get(k[0], k[0])],
                                        inputs.parents.get(k[0], k[0]), -peak[k]))
     grid = grid.loc[order]
-    fig, ax = _axes((max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
+    fig, ax = new_axes((max(6, 0.8 * grid.shape[1] + 3), max(2.5, 0.35 * len(grid) + 1.5)))
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
     ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
     ax.set_yticks(range(len(grid)), [f"{inputs.area_label(a)} · {level_name(lv, lang)}" for a, lv in grid.index])
@@ -212,4 +201,4 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
     fig.colorbar(image, ax=ax, shrink=0.8)
     ax.set_title(text("heatmap_title", lang)
                  + (text("heatmap_top", lang, n=len(grid), total=total) if total > len(grid) else ""))
-    return _save(fig, folder / "shortfall_heatmap.png")
+    return save_png(fig, folder / "shortfall_heatmap.png")

@@ -14,7 +14,9 @@ from forecast.report.workbook import write_workbook
 def write_report(inputs: ReportInputs, lang: str = "en") -> tuple[list[Path], list[str]]:
     """Every report file in the run's folder; returns the paths and notes."""
     if lang not in LANGUAGES:
-        raise ValueError(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+        from forecast.common.errors import OptionError
+
+        raise OptionError(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
     folder = inputs.folder
     book = write_workbook(inputs, folder / "report.xlsx", lang)
     plots, notes = write_plots(inputs, folder / "plots", lang)

@@ -5,7 +5,11 @@ Each fault family takes a copy of a small valid dataset (``write_base``) and bre
 way; the case says what must happen: ``error`` (exit 1 naming the file, and the row when a
 cell is at fault), ``warning`` (exit 0 with a warning naming the file), ``same`` (exit 0 and
 tables identical to the base dataset's: BOM, CRLF, GB18030, shuffled rows, ...) or
-``usage`` (exit 2, a usage error). The runner calls the CLI in-process (click's CliRunner)
+``usage`` (exit 2, a usage error) or ``runs`` (exit 0 and one complete run with finite
+projections). A case may also list paths it must not create (``forbidden``: a workbook's sheet
+title used as a path) and extra ``checks`` (no formula in report.xlsx, each problem on one
+line). Families in ``PENDING`` wait for a fix on another branch: the CI sample leaves them out
+and scripts/fuzz.py reports them apart. The runner calls the CLI in-process (click's CliRunner)
 under an alarm, so a hang is caught as one. Used by tests/testing/test_fuzz.py (a fixed
 sample, one case per family) and scripts/fuzz.py (the full run, >= 1,000 cases).
 """
@@ -40,6 +44,8 @@ class Case:
     args: list[str]
     named: list[str] = field(default_factory=list)  # strings the message must contain
     data: Path | None = None
+    forbidden: list[Path] = field(default_factory=list)  # paths the command must not create
+    checks: list[str] = field(default_factory=list)  # extra checks (see ``_extra_checks``)
 
 
 # ---------------------------------------------------------------- the base dataset
@@ -186,7 +192,8 @@ def _jump(folder, rng, work):
 def _unit_mismatch(folder, rng, work):
     row = _set_cell(folder, "enrolment", "unit", rng.choice(["10k persons", "万人"]), rng,
                     lambda r: r["year"] in ("2017", "2018", "2019"))
-    return Case("unit_mismatch", "implausible", "warning", ["validate", str(folder)],
+    # 10,000-fold off where the unit changes: an error since issue 21 (its projection overflowed)
+    return Case("unit_mismatch", "implausible", "error", ["validate", str(folder)],
                 ["enrolment.csv", f"row {row}", "unit mismatch"])
 
 
@@ -550,8 +557,11 @@ _config_fault("config_top_string", "just a string\n", ["config.yaml", "mapping"]
 _config_fault("config_multiplier_text", BASE_CONFIG.replace("multiplier: 0.9", "multiplier: lots"),
               ["config.yaml", "multiplier"])
 _config_fault("config_gbk", "# 配置\n" + BASE_CONFIG, [], "same", encoding="gbk")
-_config_fault("config_until_far", BASE_CONFIG.replace("until: 2024", "until: 2199"), ["--until", "30"], command="run")
-_config_fault("config_until_past", BASE_CONFIG.replace("until: 2024", "until: 2010"), ["--until", "base year"], command="run")
+# the config's own key is blamed, not --until (which was not given)
+_config_fault("config_until_far", BASE_CONFIG.replace("until: 2024", "until: 2199"),
+              ["config.yaml, key until", "30"], command="run")
+_config_fault("config_until_past", BASE_CONFIG.replace("until: 2024", "until: 2010"),
+              ["config.yaml, key until", "base year"], command="run")
 
 
 # ---- the file system
@@ -640,6 +650,7 @@ _cli_fault("draws_zero", lambda f, w: _run_args(f, w / "o", "--draws", "0"), "us
 _cli_fault("draws_huge", lambda f, w: _run_args(f, w / "o", "--draws", "1000000000"), "usage", ["--draws"])
 _cli_fault("draws_text", lambda f, w: _run_args(f, w / "o", "--draws", "many"), "usage", ["--draws"])
 _cli_fault("seed_text", lambda f, w: _run_args(f, w / "o", "--seed", "abc"), "usage", ["--seed"])
+_cli_fault("seed_negative", lambda f, w: _run_args(f, w / "o", "--seed", "-1"), "usage", ["--seed"])
 _cli_fault("data_typo_path", lambda f, w: ["run", "--data", "some/typo/banan", "--out", str(w / "o")], "error",
            ["some/typo/banan"])
 _cli_fault("validate_typo_path", lambda f, w: ["validate", "some/typo/banan"], "error", ["some/typo/banan"])
@@ -664,15 +675,351 @@ def _then_run(base: str) -> None:
 
 
 for _base in ("births_missing_for_base_cohorts", "missing_births_file", "all_zero_level",
-              "level_exceeds_births", "unit_mismatch", "header_only_optional", "unknown_column",
+              "level_exceeds_births", "header_only_optional", "unknown_column",
               "gb18030", "yaml_gbk", "shuffled_rows", "yaml_unknown_key"):
     _then_run(_base)
 
 
+# ---- issue 21: hostile names, non-finite config numbers, workbooks, alias trees, empty paths,
+# rows after the base year
+# Families waiting for a fix on another branch: the CI sample (tests/testing/test_fuzz.py)
+# leaves them out; scripts/fuzz.py runs them all and marks them. None wait today.
+PENDING: dict[str, str] = {}
+# Families never run unless named: none since the workbook reader checks a sheet's extent
+# before expanding it (issue 21 item 5).
+UNSAFE: set[str] = set()
+HOSTILE = ("=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "a$b$c", "p$^$q", "x$\\frac$",
+           "<!--<script>alert(1)</script>", "north\nsouth: ok", "tab\tname", "\u202eevil")
+
+
+def _rename_area(folder: Path, old: str, new: str, display: str | None = None) -> None:
+    """Give area ``old`` the id ``new`` (in dataset.yaml, quoted, and in every table)."""
+    import json
+
+    text = (folder / "dataset.yaml").read_text(encoding="utf-8")
+    shown = f", name: {json.dumps(display)}" if display is not None else ""
+    text = re.sub(rf"\{{area: {old}, parent: (\w+), name: [^}}]*\}}",
+                  lambda m: f"{{area: {json.dumps(new)}, parent: {m.group(1)}{shown}}}", text)
+    (folder / "dataset.yaml").write_text(text, encoding="utf-8")
+    for table in ("births", "enrolment", "schools", "projects"):
+        _map_rows(folder, table, lambda r: {**r, "area": new} if r["area"] == old else r)
+
+
+def _report_args(folder: Path, out: Path, *extra: str) -> list[str]:
+    """A small run with the report (charts, report.xlsx, report.html): names reach them all."""
+    return ["run", "--data", str(folder), "--draws", "10", "--until", "2022", "--model", "cohort",
+            "--lang", "en", "--out", str(out), *extra]
+
+
+@family("hostile_area_id", "hostile names")
+def _hostile_id(folder, rng, work):
+    _rename_area(folder, "north", rng.choice(HOSTILE))
+    return Case("hostile_area_id", "hostile names", "runs", _run_args(folder, work / "out"), [])
+
+
+@family("hostile_name_in_charts", "hostile names")
+def _hostile_charts(folder, rng, work):
+    """'$' in names reached matplotlib's math text: the whole run failed (item 9)."""
+    _rename_area(folder, "south", rng.choice(["a$b$c", "p$^$q", "x$\\frac$"]), rng.choice(HOSTILE))
+    return Case("hostile_name_in_charts", "hostile names", "runs", _report_args(folder, work / "out"), [])
+
+
+@family("hostile_project_name", "hostile names")
+def _hostile_project(folder, rng, work):
+    _map_rows(folder, "projects", lambda r: {**r, "project": rng.choice(HOSTILE)})
+    return Case("hostile_project_name", "hostile names", "runs", _run_args(folder, work / "out"), [])
+
+
+@family("hostile_scenario_name", "hostile names")
+def _hostile_scenario(folder, rng, work):
+    import json
+
+    path = work / "config.yaml"
+    path.write_text(f"dataset: {folder}\nuntil: 2022\ndraws: 10\ndefault_scenario: "
+                    f"{json.dumps(name := rng.choice(HOSTILE))}\nscenarios:\n  {json.dumps(name)}: "
+                    "{births: {multiplier: 0.9}}\n", encoding="utf-8")
+    return Case("hostile_scenario_name", "hostile names", "runs",
+                ["run", "--config", str(path), "--model", "cohort", "--no-report", "--out",
+                 str(work / "out")], [])
+
+
+@family("hostile_name_in_report", "hostile names")
+def _hostile_report(folder, rng, work):
+    """Names that Excel runs as formulas, or that end a script in report.html (items 2, 6):
+    the run must complete, report.xlsx hold no formula and report.html no raw '<!--'."""
+    _rename_area(folder, "north", rng.choice(HOSTILE[:4]), rng.choice(HOSTILE[:4] + HOSTILE[7:8]))
+    case = Case("hostile_name_in_report", "hostile names", "runs", _report_args(folder, work / "out"), [])
+    case.checks = ["no_formulas", "no_comment_in_script"]
+    return case
+
+
+_CONFIG_NUMBERS = (  # (config text, the key the message must name)
+    ("scenarios:\n  baseline:\n    migration: {{mode: scaled, scale: {v}}}\n", "migration.scale"),
+    ("scenarios:\n  baseline:\n    births: {{multiplier: {v}}}\n", "births.multiplier"),
+    ("scenarios:\n  baseline:\n    births: {{uplift_percent: {v}, uplift_from: 2022}}\n",
+     "births.uplift_percent"),
+    ("scenarios:\n  baseline:\n    migration: {{net_movers: {{north: {{primary: {v}}}}}}}\n",
+     "net_movers.north.primary"),
+    ("scenarios:\n  baseline:\n    housing: {{dwellings: {{north: {{2022: 100}}}}, "
+     "pupils_per_dwelling: {{primary: {v}}}}}\n", "pupils_per_dwelling.primary"),
+    ("capacity:\n  class_size: {{primary: {v}}}\n", "capacity.class_size.primary"),
+    ("capacity:\n  existing: {{source: enrolment, utilisation: {v}}}\n", "capacity.existing.utilisation"),
+    ("capacity:\n  m2_per_seat: {{primary: {v}}}\n", "capacity.m2_per_seat.primary"),
+)
+
+
+@family("config_non_finite", "non-finite")
+def _config_non_finite(folder, rng, work):
+    """NaN, infinity and overflowing numbers in a config (items 8, 11): refused naming the key."""
+    text, key = rng.choice(_CONFIG_NUMBERS)
+    value = rng.choice([".nan", ".NaN", ".inf", "-.inf", "1.0e+300", "1.0e-300", "-1.0e+300"])
+    if value in ("1.0e-300",) and key.endswith(("multiplier", "scale", "uplift_percent", "net_movers.north.primary")):
+        value = ".nan"  # 1e-300 is a legitimate (if odd) multiplier or scale: near zero
+    path = work / "config.yaml"
+    path.write_text(f"dataset: {folder}\nuntil: 2022\ndraws: 10\n" + text.format(v=value),
+                    encoding="utf-8")
+    command = rng.choice(["validate", "run"])
+    args = ["validate", str(path)] if command == "validate" else \
+        ["run", "--config", str(path), "--no-report", "--model", "cohort", "--out", str(work / "out")]
+    return Case("config_non_finite", "non-finite", "error", args, ["config.yaml", key])
+
+
+@family("sweep_grid_non_finite", "non-finite")
+def _sweep_non_finite(folder, rng, work):
+    spec = rng.choice(["births=0:inf:1", "births=0:1e300:1e299", "migration=0:nan:0.5",
+                       "births=1:2:1e-300", "migration=-inf:1:0.5"])
+    return Case("sweep_grid_non_finite", "non-finite", "error",
+                ["sweep", "--data", str(folder), "--grid", spec, "--draws", "10", "--out",
+                 str(work / "out")], ["--grid"])
+
+
+@family("empty_path_option", "empty paths")
+def _empty_option(folder, rng, work):
+    args = rng.choice([["run", "--data", ""], ["run", "--data", str(folder), "--out", ""],
+                       ["validate", ""], ["run", "--config", ""], ["shortfall", "--data", " "],
+                       ["sweep", "--data", str(folder), "--grid", "births=1:1:1", "--out", ""]])
+    return Case("empty_path_option", "empty paths", "usage", args, ["is empty"])
+
+
+@family("empty_dataset_key", "empty paths")
+def _empty_key(folder, rng, work):
+    path = work / "config.yaml"
+    value = rng.choice(["", " ", "''", '""'])
+    path.write_text(f"dataset: {value}\nuntil: 2022\n", encoding="utf-8")
+    args = rng.choice([["validate", str(path)], ["run", "--config", str(path), "--out", str(work / "o")]])
+    return Case("empty_dataset_key", "empty paths", "error", args, ["config.yaml", "dataset"])
+
+
+@family("rows_after_base_year", "base year")
+def _after_base(folder, rng, work):
+    """Enrolment after the declared base year (item 7): refused, naming the first such row."""
+    if rng.random() < 0.5:
+        year = rng.choice([2018, 2019])
+        _yaml_replace(folder, "base_year: 2020", f"base_year: {year}")
+        rows = _read_rows(folder / "enrolment.csv")
+        row = next(i + 1 for i, r in enumerate(rows) if r[1] == str(year + 1))
+    else:
+        year = 2020
+        rows = _read_rows(folder / "enrolment.csv")
+        rows.append(["north", str(rng.choice([2021, 2026])), "primary", "", "9000", "persons", "x"])
+        _write_rows(folder / "enrolment.csv", rows)
+        row = len(rows)
+    args = rng.choice([["validate", str(folder)], _run_args(folder, work / "out")])
+    return Case("rows_after_base_year", "base year", "error", args,
+                ["enrolment.csv", f"row {row}", f"after the base year {year}"])
+
+
+@family("base_year_after_data", "base year")
+def _base_after(folder, rng, work):
+    _yaml_replace(folder, "base_year: 2020", f"base_year: {rng.choice([2021, 2023])}")
+    return Case("base_year_after_data", "base year", "warning", ["validate", str(folder)],
+                ["dataset.yaml", "after the last enrolment year 2020"])
+
+
+@family("yaml_alias_tree", "yaml")
+def _alias_tree(folder, rng, work):
+    """A 1.5 KB file whose aliases expand to 10^7 nodes (item 5): refused, within memory."""
+    tree = "t0: &t0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"t{i}: &t{i} [{', '.join([f'*t{i - 1}'] * 10)}]\n" for i in range(1, 7))
+    where = rng.choice(["grades", "notes", "areas", "config"])
+    if where == "config":
+        path = work / "config.yaml"
+        path.write_text(f"dataset: {folder}\n{tree}scenarios:\n  baseline: {{description: *t6}}\n",
+                        encoding="utf-8")
+        return Case("yaml_alias_tree", "yaml", "error", ["validate", str(path)], ["config.yaml"])
+    if where == "grades":
+        _yaml_replace(folder, "sources:", tree + "system: {levels: [{level: primary, grades: *t6, "
+                      "entry_age: 6}]}\nsources:")
+    elif where == "notes":
+        _yaml_replace(folder, "sources:", tree + "notes: *t6\nsources:")
+    else:
+        _yaml_replace(folder, "areas:\n", tree + "areas: *t6\nold_areas:\n")
+    return Case("yaml_alias_tree", "yaml", "error", ["validate", str(folder)], ["dataset.yaml"])
+
+
+def _workbook(folder: Path, work: Path) -> Path:
+    """The base dataset as one workbook (forecast init's layout)."""
+    import pandas as pd
+    import yaml
+
+    from forecast.data.starter import write_template
+
+    meta = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+              for name in ("births", "enrolment", "schools", "projects")}
+    return write_template(work / "book.xlsx", meta, tables)
+
+
+def _patch_workbook(path: Path, change: Callable[[str, bytes], bytes]) -> None:
+    """Rewrite the workbook's XML parts through ``change(name, data)`` (openpyxl refuses to
+    write the hostile titles and dimensions a crafted file can hold)."""
+    import zipfile
+
+    parts = []
+    with zipfile.ZipFile(path) as book:
+        for item in book.infolist():
+            parts.append((item, change(item.filename, book.read(item.filename))))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for item, data in parts:
+            book.writestr(item, data)
+
+
+@family("workbook_sheet_traversal", "workbook")
+def _sheet_traversal(folder, rng, work):
+    """A sheet titled with a path (item 1): sheets are matched to table names, so the sheet
+    is ignored with a warning naming it (validate) or the run goes on without it, and
+    nothing is written there."""
+    book = _workbook(folder, work)
+    victim = work / "victim"
+    victim.mkdir()
+    title = rng.choice([str(victim / "enrolment"), "../" * 12 + str(victim / "births")[1:]])
+    _patch_workbook(book, lambda name, data: data.replace(b'name="projects"', f'name="{title}"'.encode())
+                    if name == "xl/workbook.xml" else data)
+    validate = rng.random() < 0.5
+    case = Case("workbook_sheet_traversal", "workbook", "warning" if validate else "runs",
+                ["validate", str(book)] if validate else _run_args(book, work / "out"),
+                ["book.xlsx"] if validate else [])
+    case.forbidden = [victim / "enrolment.csv", victim / "births.csv"]
+    return case
+
+
+@family("workbook_duplicate_sheets", "workbook")
+def _duplicate_sheets(folder, rng, work):
+    """Two sheets for one table (``enrolment`` and `` Enrolment``): refused, not one dropped."""
+    book = _workbook(folder, work)
+    other = rng.choice([" enrolment", "Enrolment", "ENROLMENT "])
+    _patch_workbook(book, lambda name, data: data.replace(b'name="projects"', f'name="{other}"'.encode())
+                    if name == "xl/workbook.xml" else data)
+    return Case("workbook_duplicate_sheets", "workbook", "error", ["validate", str(book)],
+                ["book.xlsx", "enrolment"])
+
+
+@family("workbook_huge_dimension", "workbook")
+def _huge_dimension(folder, rng, work):
+    """One cell at XFD1048576 in a 10 KB file (item 5): refused within bounded memory."""
+    book = _workbook(folder, work)
+    cell = rng.choice(["XFD1048576", "XFD200000", "AAA1048576"])
+    row = re.sub(r"[A-Z]+", "", cell)
+
+    def change(name, data):
+        if name != "xl/worksheets/sheet4.xml":  # enrolment
+            return data
+        data = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{cell}"/>'.encode(), data)
+        return data.replace(b"</sheetData>", f'<row r="{row}"><c r="{cell}" t="inlineStr"><is><t>x</t>'
+                            f"</is></c></row></sheetData>".encode())
+    _patch_workbook(book, change)
+    return Case("workbook_huge_dimension", "workbook", "error", ["validate", str(book)],
+                ["book.xlsx", "enrolment"])
+
+
+@family("workbook_date_in_count", "workbook")
+def _workbook_date(folder, rng, work):
+    """A date typed into a count column (item 12): refused, not read as its year."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    path = _workbook(folder, work)
+    book = load_workbook(path)
+    sheet = book["enrolment"]
+    row = rng.randrange(2, sheet.max_row + 1)
+    column = [c.value for c in sheet[1]].index("students") + 1
+    sheet.cell(row=row, column=column, value=dt.datetime(1902, 11, 5))
+    book.save(path)
+    letter = sheet.cell(row=1, column=column).column_letter
+    return Case("workbook_date_in_count", "workbook", "error", ["validate", str(path)],
+                [f"enrolment!{letter}{row}", "date"])
+
+
+@family("workbook_formula_without_value", "workbook")
+def _workbook_formula(folder, rng, work):
+    """A formula no program calculated (item 13): named as a formula, not as an empty cell."""
+    from openpyxl import load_workbook
+
+    path = _workbook(folder, work)
+    book = load_workbook(path)
+    sheet = book["enrolment"]
+    row = rng.randrange(3, sheet.max_row + 1)
+    column = [c.value for c in sheet[1]].index("students") + 1
+    letter = sheet.cell(row=1, column=column).column_letter
+    sheet.cell(row=row, column=column, value=f"={letter}{row - 1}*2")
+    book.save(path)
+    return Case("workbook_formula_without_value", "workbook", "error", ["validate", str(path)],
+                [f"enrolment!{letter}{row}", "formula without a saved value"])
+
+
+@family("cell_with_line_break", "types")
+def _line_break(folder, rng, work):
+    """A newline inside a quoted cell (item 13): the message stays on its line (quoted)."""
+    row = _set_cell(folder, "enrolment", "students", rng.choice(["12\nbirths.csv row 2: fine", "x\r\ny"]), rng)
+    case = Case("cell_with_line_break", "types", "error", ["validate", str(folder)],
+                ["enrolment.csv", f"row {row}", "\\n"])
+    case.checks = ["one_line_per_problem"]
+    return case
+
+
+@family("misnamed_table_file", "structure")
+def _misnamed(folder, rng, work):
+    """``Enrolment.csv``, ``enrollment.csv`` (item 13): named, with the name to use."""
+    table = rng.choice(["enrolment", "births"])
+    wrong = rng.choice([table.capitalize(), table.upper(), "enrollment" if table == "enrolment" else "birth"])
+    (folder / f"{table}.csv").rename(folder / f"{wrong}.csv")
+    return Case("misnamed_table_file", "structure", "error", ["validate", str(folder)],
+                [f"{wrong}.csv", f"rename it to {table}.csv"])
+
+
+@family("no_tables", "structure")
+def _no_tables(folder, rng, work):
+    """A folder without tables (item 12): not a dataset with base year 0."""
+    for path in folder.glob("*.csv"):
+        path.unlink()
+    if rng.random() < 0.5:
+        (folder / "dataset.yaml").unlink()
+    return Case("no_tables", "structure", "error", ["validate", str(folder)], ["holds no dataset tables"])
+
+
+@family("blank_rows_then_fault", "structure")
+def _blank_then_fault(folder, rng, work):
+    """Blank lines above a bad cell (item 13): the row named is the row the file shows."""
+    path = folder / "births.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = rng.randrange(2, len(lines) - 2)
+    bad = rng.randrange(at + 1, len(lines))
+    cells = lines[bad].split(",")
+    cells[2] = "lots"
+    lines[bad] = ",".join(cells)
+    blanks = rng.choice([[""], ["", ",,,"], [",,,", "", ""]])
+    lines = lines[:at] + blanks + lines[at:]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Case("blank_rows_then_fault", "structure", "error", ["validate", str(folder)],
+                ["births.csv", f"row {bad + 1 + len(blanks)}", "'lots'"])
+
+
 # ---------------------------------------------------------------- generating and running
 def generate(n: int, seed: int, work: Path, families: list[str] | None = None) -> list[tuple[Case, Path]]:
-    """``n`` cases (families in turn, each case with its own seeded variation) under ``work``."""
-    names = families or sorted(FAMILIES)
+    """``n`` cases (families in turn, each case with its own seeded variation) under ``work``
+    (every family but the ``UNSAFE`` ones unless ``families`` names them)."""
+    names = families or sorted(set(FAMILIES) - UNSAFE)
     cases = []
     for i in range(n):
         name = names[i % len(names)]
@@ -744,7 +1091,13 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
         return "unhandled", f"{type(result.exception).__name__}: {result.exception}"
     if _UNHANDLED.search(output) or result.exit_code not in (0, 1, 2):
         return "unhandled", output.strip().splitlines()[-1] if output.strip() else ""
+    written = [str(p) for p in case.forbidden if p.exists()]
+    if written:
+        return "silently accepted", f"wrote outside its folder: {written}"
     missing = [n for n in case.named if n.lower() not in output.lower()]
+    failed = _extra_checks(case, output)
+    if failed:
+        return ("wrong message" if result.exit_code else "silently accepted"), failed
     if case.expect == "usage":
         if result.exit_code == 2:
             return ("usage error", "") if not missing else ("wrong message", f"not named: {missing}")
@@ -770,6 +1123,34 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
     if compare and not same_tables(tables_of(case.data), base):
         return "differs", "tables differ from the base dataset's"
     return "identical read", ""
+
+
+def _extra_checks(case: Case, output: str) -> str:
+    """What ``case.checks`` asks beyond the exit code and the names: each problem on one line
+    (no line forged by a cell), no formula in report.xlsx, no raw '<!--' inside a script of
+    report.html. Returns what failed, or ""."""
+    if "one_line_per_problem" in case.checks:
+        lines = [line for line in output.splitlines() if line.strip()]
+        stray = [line for line in lines[1:] if not line.startswith(("  ", "Error", "error"))]
+        if stray:
+            return f"a line not starting a problem: {stray[0]!r}"
+    if "--out" not in case.args:
+        return ""
+    out = Path(case.args[case.args.index("--out") + 1])
+    if "no_formulas" in case.checks and (out / "report.xlsx").is_file():
+        from openpyxl import load_workbook
+
+        book = load_workbook(out / "report.xlsx")
+        formulas = [f"{s.title}!{c.coordinate}" for s in book.worksheets for row in s.iter_rows()
+                    for c in row if c.data_type == "f"]
+        if formulas:
+            return f"{len(formulas)} formula cell(s) in report.xlsx, e.g. {formulas[0]}"
+    if "no_comment_in_script" in case.checks and (out / "report.html").is_file():
+        page = (out / "report.html").read_text(encoding="utf-8")
+        for script in re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S | re.I):
+            if "<!--" in script or "<script" in script.lower():
+                return "report.html: '<!--' or '<script' inside a script"
+    return ""
 
 
 def _whole_run(out: Path) -> tuple[str, str]:

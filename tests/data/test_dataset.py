@@ -170,3 +170,131 @@ def test_keeping_level_totals_only_keeps_every_total_and_drops_the_grades():
     pd.testing.assert_frame_equal(ds.level_totals(), before)
     ds.enrolment = ds.enrolment.iloc[:1]  # a new frame: the totals follow it
     assert len(ds.level_totals()) == 1
+
+
+# ---- issue 21: rows after the base year, folders without tables, dataset content that slipped
+def _starter(tmp_path: Path, base_year: int | None = None) -> Path:
+    from forecast.data.starter import write_example
+
+    folder = tmp_path / "starter"
+    write_example(folder)
+    if base_year is not None:
+        meta = folder / "dataset.yaml"
+        text = meta.read_text(encoding="utf-8")
+        meta.write_text(text.replace("base_year: 2020", f"base_year: {base_year}"), encoding="utf-8")
+    return folder
+
+
+def test_enrolment_after_a_declared_base_year_is_refused_naming_the_row(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path, 2019)  # the starter's enrolment runs 2018-2020
+    dataset, problems = inspect_dataset(folder)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    first = pd.read_csv(folder / "enrolment.csv")["year"].tolist().index(2020) + 2
+    later = int((pd.read_csv(folder / "enrolment.csv")["year"] == 2020).sum())
+    assert dataset is None and len(errors) == 1
+    assert errors[0].startswith(f"enrolment.csv row {first}, column year: year 2020 is after the "
+                                "base year 2019 (dataset.yaml, key base_year)")
+    assert f"{later} row(s) of 2020" in errors[0] and "forecast backtest" in errors[0]
+
+
+def test_a_base_year_after_the_last_enrolment_year_is_a_warning(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    dataset, problems = inspect_dataset(_starter(tmp_path, 2022))
+    assert dataset is not None and dataset.base_year == 2022
+    warned = [str(p) for p in problems if p.severity == "warning" and p.column == "base_year"]
+    assert warned == ["dataset.yaml, key base_year: base_year 2022 is after the last enrolment year "
+                      "2020: 2021-2022 are projected, not observed, and the base-year figures are "
+                      "missing; set base_year to 2020 unless that is meant"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda folder: None,                                           # an empty folder
+    lambda folder: (folder / "passwd").write_text("root:x:0:0\n"),  # /etc-like: no table
+    lambda folder: (folder / "dataset.yaml").write_text("base_year: 2020\n"),  # meta only
+])
+def test_a_folder_without_tables_is_not_a_dataset(tmp_path, make):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    make(folder)
+    dataset, problems = inspect_dataset(folder)
+    assert dataset is None
+    assert [str(p) for p in problems if p.severity == "error"] == [
+        f"{folder}: holds no dataset tables (such as births.csv, population.csv, enrolment.csv): not "
+        "a dataset folder; see docs/data-contract.md, or `forecast init FOLDER` for an example"]
+
+
+def test_a_table_file_in_the_wrong_case_is_named_not_ignored(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path)
+    (folder / "enrolment.csv").rename(folder / "Enrolment.csv")
+    dataset, problems = inspect_dataset(folder)
+    assert dataset is None
+    assert "Enrolment.csv: is not read: table files are named in lower case; rename it to " \
+           "enrolment.csv" in [str(p) for p in problems if p.severity == "error"]
+
+
+def test_seat_additions_must_run_forwards_and_count_no_negative_schools(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path)
+    (folder / "seat_additions.csv").write_text(
+        "area,from_year,to_year,schools,seats\nnorth,2016,2020,2,900\nnorth,2020,2016,-3,450\n",
+        encoding="utf-8")
+    dataset, problems = inspect_dataset(folder)
+    assert dataset is None
+    assert sorted(str(p) for p in problems if p.severity == "error") == [
+        "seat_additions.csv row 3, column schools: '-3.0' is negative",
+        "seat_additions.csv row 3, column to_year: from_year 2020 is after to_year 2016; give the "
+        "period first year first"]
+
+
+def test_all_zero_births_are_warned_about(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path)
+    births = pd.read_csv(folder / "births.csv")
+    births.assign(births=0).to_csv(folder / "births.csv", index=False)
+    dataset, problems = inspect_dataset(folder)
+    assert dataset is not None
+    assert [str(p) for p in problems if "births are 0" in p.reason] == [
+        "births.csv, column births: births are 0 in every year for 2 area(s) (every area): north, "
+        "south; check the file (a blank export?): entrants there follow their own history"]
+
+
+def test_a_dataset_wide_unit_of_10k_over_counts_in_persons_is_warned_about(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path)
+    meta = folder / "dataset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("units: persons", "units: 10k persons"),
+                    encoding="utf-8")
+    enrolment = pd.read_csv(folder / "enrolment.csv")["students"]
+    dataset, problems = inspect_dataset(folder)
+    warned = [str(p) for p in problems if p.file == "enrolment.csv" and "are they persons" in p.reason]
+    assert warned == [f"enrolment.csv row 2, column students: {len(enrolment)} students value(s) in "
+                      f"'10k persons' (dataset.yaml, key units) are all whole numbers with a median of "
+                      f"{enrolment.median():,.0f}, i.e. {enrolment.median() * 10_000:,.0f} persons a "
+                      "row: are they persons? Check the unit"]
+    # the shipped datasets in 万 (decimals such as 6.27) are not flagged
+    _, banan = inspect_dataset(DATA / "banan")
+    assert not [p for p in banan if "are they persons" in p.reason]
+
+
+def test_rows_are_counted_as_a_spreadsheet_shows_them(tmp_path):
+    from forecast.data.dataset import inspect_dataset
+
+    folder = _starter(tmp_path)
+    lines = (folder / "enrolment.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[4], "abc")  # file row 4
+    lines[5] = lines[5].replace(lines[5].split(",")[0], "nowhere", 1)  # file row 6
+    lines = lines[:2] + ["", ",,,,,", ""] + lines[2:]  # three empty rows above them
+    (folder / "enrolment.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, problems = inspect_dataset(folder)
+    assert sorted((p.row, p.column) for p in problems if p.severity == "error") == [
+        (7, "students"), (9, "area")]

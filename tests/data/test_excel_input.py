@@ -35,3 +35,73 @@ def test_a_bad_cell_is_named_by_sheet_and_cell(tmp_path):
     assert any(s.startswith("template.xlsx: enrolment!C3:") for s in shown)
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1 and "enrolment!E14" in result.output and "Traceback" not in result.output
+
+
+# ---- issue 21: dates read as years, formulas without a value, rows after empty rows, the
+# dataset sheet parsed as YAML cell by cell
+def _template(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    return path, load_workbook(path)
+
+
+def _errors(path):
+    dataset, problems = inspect_dataset(path)
+    return dataset, [str(p) for p in problems if p.severity == "error"]
+
+
+def test_a_date_in_a_count_cell_is_refused_not_read_as_its_year(tmp_path):
+    import datetime as dt
+
+    path, book = _template(tmp_path)
+    book["enrolment"]["E2"] = dt.datetime(1902, 11, 5)
+    book.save(path)
+    dataset, errors = _errors(path)
+    assert dataset is None
+    assert errors == ["template.xlsx: enrolment!E2: '1902-11-05' is a date, not a number (a cell "
+                      "formatted as a date?); give the value as a plain number"]
+
+
+def test_a_formula_without_a_saved_value_is_named_as_a_formula(tmp_path):
+    path, book = _template(tmp_path)
+    book["enrolment"]["E3"] = "=E2*2"  # openpyxl saves formulas without computing them
+    book.save(path)
+    dataset, errors = _errors(path)
+    assert dataset is None
+    assert errors == ["template.xlsx: enrolment!E3: is a formula without a saved value (the workbook "
+                      "was written by a program that does not calculate); open it in Excel or "
+                      "LibreOffice and save it, or enter the values"]
+
+
+def test_cells_after_empty_rows_keep_their_sheet_row(tmp_path):
+    path, book = _template(tmp_path)
+    sheet = book["enrolment"]
+    sheet.insert_rows(3, 2)  # two empty rows: the third record moves from row 3 to row 5
+    sheet["E6"] = "many"
+    book.save(path)
+    assert _errors(path)[1] == ["template.xlsx: enrolment!E6: 'many' is not a number"]
+
+
+def test_dataset_sheet_values_are_text_not_yaml(tmp_path):
+    path, book = _template(tmp_path)
+    sheet = book["dataset"]
+    rows = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    rows["title"].value = "Plan: 2021-2025"  # a mapping as YAML: refused before
+    rows["name"].value = "@home"  # '@' cannot start YAML: crashed before
+    sheet.append(["notes", "*see the plan, p. 3"])  # '*' is a YAML alias: crashed before
+    sheet.append(["plan_period", "2021-2025"])
+    book.save(path)
+    dataset = load_dataset(path)
+    assert dataset.meta["title"] == "Plan: 2021-2025" and dataset.name == "@home"
+    assert dataset.meta["notes"] == ["*see the plan, p. 3"]
+    assert dataset.meta["plan_period"] == [2021, 2025] and dataset.base_year == 2020
+
+
+def test_a_dataset_sheet_value_that_is_broken_yaml_is_named_by_cell(tmp_path):
+    path, book = _template(tmp_path)
+    book["dataset"].append(["system", "{preset: china_5_4"])
+    book.save(path)
+    row = book["dataset"].max_row
+    dataset, errors = _errors(path)
+    assert dataset is None and len(errors) == 1
+    assert errors[0].startswith(f"template.xlsx: dataset!B{row}: system: is not valid YAML")

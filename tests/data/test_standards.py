@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from forecast.data.standards import load_standards, with_overrides
+from forecast.data.standards import (
+    ASSUMED_CLASS_SIZE,
+    class_size_assumptions,
+    load_standards,
+    with_overrides,
+)
 
 
 def test_shipped_limits():
@@ -24,5 +27,10 @@ def test_overrides_by_level_and_grade():
     assert s.limit("primary") == 40 and s.limit("primary", "3") == 40
     assert s.limit("kindergarten", "K1") == 20 and s.limit("kindergarten", "K2") == 30
     assert s.lead_time_years["primary"] == 5
-    with pytest.raises(KeyError, match="class_size"):
-        s.limit("special_education")
+    # a level no standard covers (a dataset's own school system) gets the assumed size, and a
+    # run says so among its assumptions (issue 21: the documented custom system crashed)
+    assert s.limit("special_education") == ASSUMED_CLASS_SIZE == 30
+    assert class_size_assumptions(s, ["primary", "special_education"]) == [
+        "class size of special_education: 30 pupils per class (assumption: no class-size standard "
+        "covers this level in data/standards/class_size.csv and the config sets none; set "
+        "capacity.class_size.special_education in the config)"]

@@ -50,6 +50,16 @@ def test_custom_levels_derive_transition_ages():
     ({"levels": [{"level": "a", "grades": [1]}]}, "system.levels[0].entry_age"),
     ({"levels": [{"level": "a", "grades": [1], "entry_age": 6, "intake": "magic"}]}, "system.levels[0].intake"),
     (["primary"], "system"),
+    # issue 21: these crashed (an unhashable preset) or were misread ('no' as true)
+    ({"preset": ["china_6_3_3", "china_5_4"]}, "system"),
+    ({"preset": {"name": "x"}}, "system"),
+    ({"levels": [{"level": "a", "grades": [1, 2], "entry_age": 3, "every_grade_from_births": "no"}]},
+     "system.levels[0].every_grade_from_births"),
+    ({"levels": [{"level": ["a"], "grades": [1], "entry_age": 6}]}, "system.levels[0].level"),
+    ({"levels": [{"level": "a", "grades": [[1], 2], "entry_age": 6}]}, "system.levels[0].grades"),
+    ({"levels": [{"level": "a", "grades": [1, 1], "entry_age": 6}]}, "system.levels[0].grades"),
+    ({"levels": [{"level": "a", "grades": [1], "entry_age": 6, "track": {"x": 1}}]},
+     "system.levels[0].track"),
 ])
 def test_bad_declarations_name_the_key(value, key):
     with pytest.raises(SchoolSystemError) as caught:

@@ -136,3 +136,42 @@ def test_births_missing_for_base_year_cohorts_fall_back_to_own_history(toy_datas
     parent = proj[(proj["area"] == "district") & (proj["grade"] == "")]
     south = proj[(proj["area"] == "south") & (proj["grade"] == "")]
     assert parent["mean"].to_numpy() == pytest.approx(north["mean"].to_numpy() + south["mean"].to_numpy())
+
+
+# ---- issue 21: counts that overflowed, cells that forged lines, dates read as years
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"students": "9e11"}, "enrolment.csv row 2, column students: 9e+11 is implausibly large (beyond "
+                           "1e+09 in one row); check the value and its unit"),
+    ({"students": "9e5", "unit": "10k persons"},
+     "enrolment.csv row 2, column students: 9e+09 persons (given in 10k persons) is implausibly large "
+     "(beyond 1e+09 in one row); check the value and its unit"),
+])
+def test_counts_beyond_any_country_are_refused_after_the_unit_conversion(toy_dataset, cells, expected):
+    def change(frame):
+        frame["unit"] = ""
+        for column, value in cells.items():
+            frame.loc[0, column] = value
+    edit_csv(toy_dataset, "enrolment.csv", change)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(toy_dataset)
+    assert [str(p) for p in info.value.problems if p.severity == "error"] == [expected]
+
+
+def test_a_line_break_inside_a_cell_cannot_forge_a_problem_line(toy_dataset):
+    forged = "x\nenrolment.csv row 99: all is well"
+    edit_csv(toy_dataset, "enrolment.csv", set_cell(0, "students", forged))
+    with pytest.raises(DatasetError) as info:
+        load_dataset(toy_dataset)
+    message = str(info.value)
+    assert message.splitlines() == [
+        "1 problem(s) in the dataset:",
+        "enrolment.csv row 2, column students: 'x\\nenrolment.csv row 99: all is well' is not a number"]
+
+
+def test_a_date_in_a_count_cell_is_refused_as_a_date(toy_dataset):
+    edit_csv(toy_dataset, "enrolment.csv", set_cell(0, "students", "1902-11-05"))
+    with pytest.raises(DatasetError) as info:
+        load_dataset(toy_dataset)
+    assert [str(p) for p in info.value.problems if p.severity == "error"] == [
+        "enrolment.csv row 2, column students: '1902-11-05' is a date, not a number (a cell "
+        "formatted as a date?); give the value as a plain number"]

@@ -77,3 +77,20 @@ def test_cli_writes_both_tables_and_refuses_a_bad_grid(tmp_path, toy_dataset):
     assert (tmp_path / "out" / "thresholds.csv").exists()
     bad = runner.invoke(cli, ["sweep", "--data", str(toy_dataset), "--grid", "birth=1:2:1"])
     assert bad.exit_code == 1 and "axis must be one of" in bad.output
+
+
+@pytest.mark.parametrize(("spec", "reason"), [
+    ("births=0:inf:1", "must be finite"),        # overflowed converting the point count
+    ("births=0:1e300:1e299", "STOP at most 10"),  # ran, and wrote inf into sweep.csv
+    ("migration=0:nan:1", "must be finite"),
+    ("births=0:10:1e-300", "points; at most 200 per axis"),
+])
+def test_a_grid_beyond_the_config_bounds_is_refused_as_a_user_error(tmp_path, toy_dataset, spec, reason):
+    from forecast.common.errors import OptionError
+
+    with pytest.raises(OptionError, match=reason):
+        parse_grid(spec)
+    result = CliRunner().invoke(cli, ["sweep", "--data", str(toy_dataset), "--grid", spec,
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and reason.split(";")[0] in result.output
+    assert not (tmp_path / "o").exists()

@@ -70,3 +70,25 @@ def test_heatmap_stays_legible_with_a_thousand_areas(tmp_path):
     assert height < 40 * 100  # at most MAX_HEATMAP_ROWS rows, not 1,000
     peaks = pd.DataFrame(rows).groupby("area")["deficit_seats_p90"].max()
     assert MAX_HEATMAP_ROWS == 40 and peaks.nlargest(40).min() > 0
+
+
+def test_names_with_dollar_signs_are_drawn_as_text(tmp_path):
+    """Issue 21: '$...$' in a name was read as math text, and '$^$' crashed the whole run."""
+    from click.testing import CliRunner
+
+    from forecast.cli import cli
+    from tests.conftest import write_toy_dataset
+
+    folder = write_toy_dataset(tmp_path / "d")
+    meta = folder / "dataset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8")
+                    .replace("{area: district, parent: null}", "{area: district, parent: null, name: 'p$^$q'}")
+                    .replace("area: north,", "area: 'a$b$c',"), encoding="utf-8")
+    for name in ("births.csv", "enrolment.csv", "projects.csv"):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace("north,", "a$b$c,"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--data", str(folder), "--model", "cohort", "--draws", "20",
+                                      "--lang", "en", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in (tmp_path / "o" / "plots").glob("*.png")}
+    assert {"fan_district_primary.png", "seats_a_b_c_primary.png", "shortfall_heatmap.png"} <= names

@@ -14,12 +14,14 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from forecast.common.errors import UserInputError
+
 # A province of 100,000 schools by grade over ten years is 18 million rows, 1.2 GB of CSV;
 # a file beyond this is a mistake (a dump, a video renamed .csv), not a table of schools
 MAX_BYTES = 4 * 1024**3
 
 
-class InputFileError(ValueError):
+class InputFileError(UserInputError):
     """A file that cannot be read; the message names the file and what to do."""
 
 

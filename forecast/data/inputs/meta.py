@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from forecast.common.errors import printable
 from forecast.data.inputs.encoding import InputFileError, reason_of
+from forecast.data.inputs.numbers import UNIT_FACTORS
 from forecast.data.inputs.yaml_loader import load_yaml
 from forecast.data.problems import Problem
-from forecast.data.validation import UNIT_FACTORS
 
 Text = str | StrictInt
 
@@ -30,6 +31,13 @@ class AreaEntry(BaseModel):
     name: Text | None = None
 
 
+class BirthsProxy(BaseModel):
+    """``births_proxy:``: births that are an index, not counts; ``assumption`` says why."""
+
+    model_config = ConfigDict(extra="allow")
+    assumption: str
+
+
 class DatasetMeta(BaseModel):
     """The keys ``dataset.yaml`` may hold, with their types."""
 
@@ -41,7 +49,7 @@ class DatasetMeta(BaseModel):
     plan_period: list[StrictInt] | None = None
     units: str | None = None
     areas: list[AreaEntry] | None = None
-    births_proxy: dict[str, Any] | str | None = None
+    births_proxy: BirthsProxy | str | None = None
     sources: list[str] | str | None = None
     notes: list[str] | str | None = None
     system: dict[str, Any] | str | None = None
@@ -79,13 +87,16 @@ def check_meta(data: Any) -> tuple[dict[str, Any], list[tuple[str, str | None, s
     try:
         DatasetMeta.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("str", "int",
-                                                                                   "dict", "list")))
+        found = []
+        for error in exc.errors():  # union branches show as type or model names: not keys
+            loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith(
+                ("str", "int", "dict", "list")) and not str(p)[:1].isupper())
             got = error.get("input")
-            shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-            problems.append((f"{_plain(error)}{shown}", loc, "error"))
-        return {}, _dedupe(problems)
+            shown = f" (got {printable(repr(got))})" if not isinstance(got, dict | list) else ""
+            found.append((f"{_plain(error)}{shown}", loc, "error"))
+        # a union's other branch failing at the parent key says less than the deeper one
+        found = [p for p in found if not any(q[1].startswith(f"{p[1]}.") for q in found)]
+        return {}, _dedupe(problems + found)
     return _normalised(data), problems
 
 

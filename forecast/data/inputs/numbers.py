@@ -16,9 +16,13 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+# Units a count may be given in, and their factor to persons (万人 = 10,000 persons).
+UNIT_FACTORS = {"persons": 1, "person": 1, "人": 1, "10k persons": 10_000, "万人": 10_000, "万": 10_000}
+
 MAX_ABS = 1e12  # no count, seat number or area in a school plan comes near this
 _PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 _NON_FINITE = re.compile(r"[+-]?(inf(inity)?|nan)", re.IGNORECASE)
 
 
@@ -40,6 +44,9 @@ def parse_number(text: str, percent_ok: bool = False) -> tuple[float, str | None
         cell = cell.replace(",", "")
     if _NON_FINITE.fullmatch(cell):
         return float("nan"), f"{shown} is not a finite number; give the value"
+    if _DATE.fullmatch(cell):
+        return float("nan"), (f"{shown} is a date, not a number (a cell formatted as a date?); "
+                              "give the value as a plain number")
     if not _PLAIN.fullmatch(cell):
         return float("nan"), f"{shown} is not a number"
     value = float(cell)

@@ -44,3 +44,41 @@ def test_until_zero_and_huge_draws_are_usage_errors(toy_dataset):
     for option, value in (("--until", "0"), ("--draws", "1000000000")):
         result = CliRunner().invoke(cli, ["run", "--data", str(toy_dataset), option, value])
         assert result.exit_code == 2 and option in result.output
+
+
+def test_until_blames_what_the_user_wrote():
+    from forecast.common.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"^configs/x.yaml, key until: 2010: must be after"):
+        check_until(2010, 2020, given="configs/x.yaml, key until: 2010")
+    with pytest.raises(OptionError, match=r"^--until 2020: must be after the base year 2020"):
+        check_until(2020, 2020)
+
+
+def test_default_settings_on_another_dataset_project_five_years_past_its_base_year(tmp_path):
+    from forecast.data.config import load_config
+    from forecast.data.inputs.bounds import DATA_HORIZON, resolve_until
+
+    settings = load_config("default")  # until 2025, written for Banan (base year 2020)
+    assert resolve_until(settings, 2025) == (2025, f"{settings.source}, key until: 2025", None)
+    china = settings.for_dataset(tmp_path)
+    until, given, note = resolve_until(china, 2025)
+    assert (until, DATA_HORIZON) == (2030, 5) and given == "until 2030 (base year + 5)"
+    assert note.startswith("no --until given and the settings' until 2025 is not after the base "
+                           "year 2025: projecting to 2030")
+    assert resolve_until(china, 2020) == (2025, f"{settings.source}, key until: 2025", None)
+    assert resolve_until(china, 2025, asked=2027) == (2027, "--until 2027", None)
+
+
+def test_a_projection_beyond_any_plausible_count_is_refused():
+    import pandas as pd
+
+    from forecast.common.errors import DataLimitError
+    from forecast.data.inputs.bounds import check_projection
+
+    row = {"area": "north", "level": "primary", "grade": "", "year": 2024, "mean": 1e3, "p10": 9e2,
+           "p90": 1.1e3}
+    check_projection(pd.DataFrame([row]))
+    for bad in (2e9, float("inf"), float("nan")):
+        with pytest.raises(DataLimitError, match="the projection of north primary reaches .* in 2024"):
+            check_projection(pd.DataFrame([{**row, "year": 2023}, {**row, "p90": bad}]))

@@ -57,3 +57,27 @@ def test_a_byte_order_mark_is_read_the_same_both_ways(tmp_path):
     fast, careful, direct = _both(tmp_path, "\ufeff" + CLEAN)
     assert direct is not None and fast.encoding == careful.encoding == "utf-8-sig"
     assert fast.frame.equals(careful.frame) and list(fast.frame.columns)[0] == "area"
+
+
+def test_blank_lines_keep_the_row_numbers_a_spreadsheet_shows(tmp_path):
+    fast, careful, direct = _both(tmp_path, CLEAN)
+    assert direct is not None  # still the fast way
+    # CLEAN: header row 1, a1 row 2, a blank row 3, an all-empty row 4, a2 row 5, a3 row 6
+    assert list(fast.rows) == list(careful.rows) == [2, 5, 6]
+    assert [fast.physical_row(r) for r in (1, 2, 3, 4)] == [1, 2, 5, 6]
+    text = "\n\narea,year,students\na1,2020,5\n\na2,2020,6\n"  # blank lines above the header
+    fast, careful, direct = _both(tmp_path, text)
+    assert direct is None and careful.header_row == 3 and list(careful.rows) == [4, 6]
+
+
+def test_a_structural_fault_names_its_row(tmp_path):
+    text = 'area,year,births\nnorth,2003,5\n\n"north,2004,6\nnorth,2005,7\n'  # a quote never closed
+    raw = reader.read_csv(_written(tmp_path, text))
+    assert raw.faults == [("cannot be read as CSV from this row on: a quote opened here is never "
+                           'closed (a value with a stray " ?)', 4, None)]
+
+
+def _written(tmp_path, text: str):
+    path = tmp_path / "births.csv"
+    path.write_text(text, encoding="utf-8")
+    return path

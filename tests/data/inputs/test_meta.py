@@ -34,3 +34,17 @@ def test_unknown_key_is_a_warning_with_the_closest_key(tmp_path):
 def test_system_key_accepts_a_name_or_mapping(tmp_path):
     result = _validate(write_toy_dataset(tmp_path / "d"), "name: toy", "name: toy\nsystem: china_6_3_3")
     assert result.exit_code == 0, result.output
+
+
+def test_a_births_proxy_assumption_must_be_text(tmp_path):
+    # issue 21: validate passed it and run crashed joining the number into its assumptions
+    result = _validate(write_toy_dataset(tmp_path / "d"), "name: toy", "name: toy\nbirths_proxy: {assumption: 5}")
+    assert result.exit_code == 1
+    assert "dataset.yaml, key births_proxy.assumption: Input should be a valid string (got 5)" in result.output
+    assert "BirthsProxy" not in result.output and result.output.count("key births_proxy") == 1
+
+
+def test_a_school_system_preset_given_as_a_list_is_refused_cleanly(tmp_path):
+    result = _validate(write_toy_dataset(tmp_path / "d"), "name: toy", "name: toy\nsystem: {preset: [a, b]}")
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "dataset.yaml, key system: '['a', 'b']' is not a known school system" in result.output

@@ -53,15 +53,29 @@ def test_near_miss_of_a_size_column_is_an_error_other_unknown_columns_warn(tmp_p
                                "is ignored") for line in lines)
 
 
-def test_a_row_in_the_wrong_unit_is_a_warning_with_its_row(tmp_path):
+def test_a_row_in_the_wrong_unit_is_an_error_with_its_row(tmp_path):
     folder = write_base(tmp_path / "d")
-    # north primary 2017 (row 6; 0.95 x births 2006-2011 = 6,239) labelled 10k persons while its neighbours are persons
+    # north primary 2017 (row 6; 0.95 x births 2006-2011 = 6,239) labelled 10k persons while its
+    # neighbours are persons: 10,000-fold off, which no projection can use (issue 21: it overflowed)
     _edit(folder / "enrolment.csv", "north,2017,primary,,6239,persons", "north,2017,primary,,6239,10k persons")
     dataset, lines = _lines(folder)
-    assert dataset is not None
-    jump = [line for line in lines if "row 6, column students" in line]
-    assert jump and "62,390,000 in 2017 is 10,064.5x the 2016 value (6,199)" in jump[0]
+    assert dataset is None
+    jump = [line for line in lines if "row 6, column students" in line and "x the 2016" in line]
+    assert jump and jump[0].startswith("error: ")
+    assert "62,390,000 in 2017 is 10,064.5x the 2016 value (6,199)" in jump[0]
     assert "this row's unit '10k persons' differs from the previous year's 'persons'" in jump[0]
+    assert jump[0].endswith("fix the unit or the value (a change this size is not a real one)")
+
+
+def test_a_smaller_jump_with_a_change_of_unit_stays_a_warning(tmp_path):
+    folder = write_base(tmp_path / "d")
+    # 0.6239 x 10,000 = 6,239: the same count correctly given in 10k persons is no jump at all;
+    # 0.0624 (624 persons, a tenth) is a 10x jump with a change of unit: a warning only
+    _edit(folder / "enrolment.csv", "north,2017,primary,,6239,persons", "north,2017,primary,,0.0624,10k persons")
+    dataset, lines = _lines(folder)
+    assert dataset is not None
+    assert any(line.startswith("warning: enrolment.csv row 6, column students: students 624 in 2017 "
+                               "is 0.1x the 2016 value") for line in lines), lines
 
 
 def test_a_level_far_above_the_births_of_its_cohorts_is_a_warning(tmp_path):
