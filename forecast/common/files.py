@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.common.csv_columns import write_frame
+
 CSV_CHUNK_ROWS = 200_000  # rows rounded and written at a time
 
 
@@ -36,13 +38,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
-    inputs always give byte-identical files. Written to the file in chunks (never the whole
-    text in memory: a province's shortfall table is gigabytes of text)."""
+    inputs always give byte-identical files. Written to the file in blocks of rows formatted
+    column by column (forecast.common.csv_columns: pandas' bytes, never the whole text in
+    memory: a province's shortfall table is gigabytes of text)."""
     def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):  # a rounded copy per chunk only
-                frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals).to_csv(
-                    handle, index=False, header=start == 0, lineterminator="\n")
+        with open(tmp, "wb") as handle:
+            write_frame(handle, frame, decimals, CSV_CHUNK_ROWS)
     atomic_write_with(path, write)
 
 

@@ -8,8 +8,6 @@ draws into mean and quantiles.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 
@@ -17,14 +15,14 @@ from forecast.data.config import ModelSettings, Scenario
 from forecast.data.dataset import Dataset
 from forecast.data.system import DEFAULT, SchoolSystem
 from forecast.engine.blocks import COLUMNS
-from forecast.engine.run import Engine, layout_for, run_chunks
+from forecast.engine.run import Engine, cores, layout_for, run_chunks
 from forecast.models.cohort import GradeCohortFlow, LevelCohortFlow
 
 # Refused or borrowed area x grades, and how entry grades are filled (entry_methods.csv).
 REFUSAL_COLUMNS = ["area", "level", "grade", "status", "reason"]
 ENTRY_COLUMNS = ["area", "level", "grade", "method", "detail"]
-# Chunks projected at once; each holds one chunk of draws in memory.
-WORKERS = min(2, os.cpu_count() or 1)
+# Chunks projected at once (all cores); each holds one chunk of draws in memory.
+WORKERS = cores()
 
 
 class CohortFlow:
