@@ -134,6 +134,13 @@ def sort_projection(frame: pd.DataFrame, system: SchoolSystem = DEFAULT) -> pd.D
     grade_key = key_order[keys.get_indexer(pairs)] if len(keys) else np.zeros(0, dtype=int)
     level_key = pd.Index(list(order)).get_indexer(frame["level"])
     level_key = np.where(level_key < 0, len(order), level_key)  # a level the system lacks: last
-    frame = frame.assign(_l=level_key, _g=grade_key)
-    frame = frame.sort_values(["scenario", "area", "_l", "_g", "year"], kind="stable")
-    return frame.drop(columns=["_l", "_g"]).reset_index(drop=True)
+    # one stable sort of integer keys (strings ranked once by factorize, missing last)
+    order = np.lexsort([frame["year"].to_numpy(), grade_key, level_key,
+                        _ranks(frame["area"]), _ranks(frame["scenario"])])
+    return frame.take(order).reset_index(drop=True)
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the distinct values, in sorted order (missing values last)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
