@@ -7,10 +7,13 @@ import time
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from forecast.cli import cli
 from forecast.data.dataset import load_dataset
 from forecast.engine.run import Engine, cores
 from forecast.models.projection import CohortFlow, project_bounded
+from forecast.outputs.manifest import files_of
 from tests.engine.test_determinism import write_tree
 
 
@@ -55,3 +58,21 @@ def test_the_sink_sees_the_chunks_in_order_whatever_finishes_first(tree):
 
 def test_workers_default_to_every_core():
     assert Engine().workers == cores() >= 1
+
+
+def test_cli_outputs_are_byte_identical_for_1_and_3_workers(tmp_path):
+    data = write_tree(tmp_path / "tree", n_counties=4, towns=3)
+    files = {}
+    for workers in ("1", "3"):
+        out = tmp_path / f"w{workers}"
+        result = CliRunner().invoke(cli, ["run", "--data", str(data), "--model", "cohort", "--draws", "100",
+                                          "--no-report", "--chunk", "1", "--workers", workers,
+                                          "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        files[workers] = files_of(out)
+    assert {"projections.csv", "shortfall.csv", "classes.csv"} <= set(files["1"])
+    assert files["1"] == files["3"]  # sha256 of every table
+    swept = CliRunner().invoke(cli, ["sweep", "--data", str(data), "--grid", "births=0.9:1.1:0.1",
+                                     "--draws", "50", "--workers", "2", "--out", str(tmp_path / "s")])
+    assert swept.exit_code == 0, swept.output
+    assert (tmp_path / "s" / "sweep.csv").stat().st_size > 0
