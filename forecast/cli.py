@@ -74,6 +74,9 @@ LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
 SEED = click.IntRange(0, 2**63 - 1)  # numpy's generators take a non-negative seed
 AREA = click.option("--area", "area", default=None,
                     help="Only this area (code or name) and the areas below it.")
+WORKERS = click.option("--workers", type=click.IntRange(min=1, max=256), default=None,
+                       help="Threads of the local engine (default: every core). Same outputs "
+                            "byte for byte whatever the number.")
 
 
 class _Commands(click.Group):
@@ -330,8 +333,7 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
               show_default=True, help="Where chunks are projected: threads here, or Dask workers "
               "(pip install 'forecast[dask]'; docs/scale.md). Same outputs byte for byte.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option("--workers", type=click.IntRange(min=1, max=256), default=2, show_default=True,
-              help="Threads of the local engine.")
+@WORKERS
 @click.option("--chunk", type=click.IntRange(min=1), default=None,
               help="Areas per chunk (default: the model's); chunks hold whole subtrees.")
 @click.option("--grades/--no-grades", default=True, show_default=True,
@@ -339,7 +341,8 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 @click.option("--stream", is_flag=True, help="Write projection rows chunk by chunk as they are "
               "projected (memory bounded by the chunk; rows in chunk order). docs/scale.md.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
-              help="Format of the big tables (projections, shortfall); parquet skips the report.")
+              help="Format of the big tables (projections, shortfall, classes); parquet skips "
+                   "the report.")
 def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, until, max_horizon,
         method, lang, area, no_report, engine_kind, scheduler, workers, chunk, grades, stream,
         fmt) -> None:
@@ -361,11 +364,11 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
         config = config.model_copy(update={"max_horizon": max_horizon})
     names = list(config.scenarios) if all_scenarios else list(scenario) or None
     lang = _lang(lang, config=config)
-    from forecast.engine.run import Engine
+    from forecast.engine.run import Engine, cores
 
     if scheduler and engine_kind != "dask":
         raise InputError("--scheduler needs --engine dask")
-    engine = Engine(engine_kind, workers, chunk, scheduler)
+    engine = Engine(engine_kind, workers or cores(), chunk, scheduler)
     if fmt == "parquet" and not no_report:
         click.echo("note: no report with --format parquet (the report reads the CSV tables)")
         no_report = True
@@ -818,13 +821,14 @@ def data_list(lang) -> None:
 @click.option("--engine", "engine_kind", type=click.Choice(["local", "dask"]), default="local",
               show_default=True, help="Where chunks are projected (see forecast run).")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@WORKERS
 def sweep(config_path, data_dir, grids, year, max_horizon, draws, seed, out_dir, engine_kind,
-          scheduler) -> None:
+          scheduler, workers) -> None:
     """Stress table: P(shortfall) per area and level at every grid point of births
     multipliers x migration scales, and the multiplier at which the P90 demand first exceeds
     the seats. Writes OUT/sweep.csv and OUT/thresholds.csv."""
     from forecast.common.errors import UserInputError
-    from forecast.engine.run import Engine
+    from forecast.engine.run import Engine, cores
     from forecast.outputs.rundir import check_out
     from forecast.outputs.sweep import write_sweep
     from forecast.planning.sweep import parse_grid, run_sweep
@@ -836,7 +840,7 @@ def sweep(config_path, data_dir, grids, year, max_horizon, draws, seed, out_dir,
     try:
         grid = dict(parse_grid(g) for g in grids)
         result = run_sweep(config, grid, year=year, draws=draws, seed=seed,
-                           engine=Engine(engine_kind, scheduler=scheduler))
+                           engine=Engine(engine_kind, workers or cores(), scheduler=scheduler))
     except UserInputError as exc:
         raise InputError(str(exc)) from exc
     found = result.thresholds.dropna(subset=["threshold"])

@@ -35,6 +35,9 @@ from forecast.planning.coverage import birth_driven_coverage
 from forecast.planning.shortfall import class_size_check
 from forecast.planning.spells import shortfall_table, summarise
 
+# Written as Parquet with ``--format parquet``: the tables that grow with areas x years x grades.
+PARQUET_TABLES = ("projections.csv", "shortfall.csv", "classes.csv")
+
 
 @dataclass
 class RunResult:
@@ -430,7 +433,8 @@ def write_outputs(result: RunResult, out: Path, config: RunConfig,
     """Write every table of the run, the scheduler export (JSON), run.json with its manifest
     and whatever ``extra`` writes (the report) into a temporary folder, then swap it in as
     ``out`` (see forecast.outputs.rundir): ``out`` always holds one complete run. ``fmt``
-    ``parquet``: the big tables (projections, shortfall) as Parquet, same names otherwise."""
+    ``parquet``: the big tables (projections, shortfall, classes) as Parquet, same names
+    otherwise."""
     from forecast.outputs import run_folder
 
     with run_folder(out) as folder:
@@ -458,7 +462,7 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
         if name == "projections.csv" and result.spool is not None:  # streamed: copy chunk by chunk
             written.append(result.spool.write_parquet(out / "projections.parquet") if fmt == "parquet"
                            else result.spool.write_csv(out / name, decimals))
-        elif name in ("projections.csv", "shortfall.csv") and fmt == "parquet":
+        elif name in PARQUET_TABLES and fmt == "parquet" and (len(frame) or name != "classes.csv"):
             path = out / name.replace(".csv", ".parquet")
             atomic_write_with(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
             written.append(path)

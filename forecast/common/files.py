@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from forecast.common.csv_columns import write_frame
+
 CSV_CHUNK_ROWS = 200_000  # rows rounded and written at a time
 
 
@@ -38,16 +40,15 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
-    inputs always give byte-identical files. Written to the file in chunks (never the whole
-    text in memory: a province's shortfall table is gigabytes of text). Text cells that a
+    inputs always give byte-identical files. Written to the file in blocks of rows formatted
+    column by column (forecast.common.csv_columns: pandas' bytes, never the whole text in
+    memory: a province's shortfall table is gigabytes of text). Text cells that a
     spreadsheet would run as a formula get a leading ``'`` (``forecast.common.cells``)."""
     from forecast.common.cells import neutralise
 
     def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):  # a rounded copy per chunk only
-                neutralise(frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals)).to_csv(
-                    handle, index=False, header=start == 0, lineterminator="\n")
+        with open(tmp, "wb") as handle:
+            write_frame(handle, neutralise(frame), decimals, CSV_CHUNK_ROWS)
     atomic_write_with(path, write)
 
 

@@ -97,9 +97,8 @@ def summarise_chunk(layout: Layout, start: int, stop: int, arr: np.ndarray,
     complete_names, complete_draws, complete_missing, partials = [], [], [], []
     touched = sorted({a for g in np.unique(groups) for a in layout.by_group.get(int(g), [])})
     for a in touched:
-        if clean is None:
-            nan = np.isnan(arr)
-            clean = np.where(nan, 0.0, arr) if nan.any() else arr
+        if clean is None:  # a NaN anywhere makes the sum NaN: no mask the size of the chunk
+            clean = np.where(np.isnan(arr), 0.0, arr) if np.isnan(arr.sum()) else arr
         members = layout.leaves[a]
         inside = members[np.searchsorted(members, start):np.searchsorted(members, stop)]
         parts = []

@@ -8,8 +8,6 @@ draws into mean and quantiles.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 
@@ -17,14 +15,14 @@ from forecast.data.config import ModelSettings, Scenario
 from forecast.data.dataset import Dataset
 from forecast.data.system import DEFAULT, SchoolSystem
 from forecast.engine.blocks import COLUMNS
-from forecast.engine.run import Engine, layout_for, run_chunks
+from forecast.engine.run import Engine, cores, layout_for, run_chunks
 from forecast.models.cohort import GradeCohortFlow, LevelCohortFlow
 
 # Refused or borrowed area x grades, and how entry grades are filled (entry_methods.csv).
 REFUSAL_COLUMNS = ["area", "level", "grade", "status", "reason"]
 ENTRY_COLUMNS = ["area", "level", "grade", "method", "detail"]
-# Chunks projected at once; each holds one chunk of draws in memory.
-WORKERS = min(2, os.cpu_count() or 1)
+# Chunks projected at once (all cores); each holds one chunk of draws in memory.
+WORKERS = cores()
 
 
 class CohortFlow:
@@ -136,6 +134,13 @@ def sort_projection(frame: pd.DataFrame, system: SchoolSystem = DEFAULT) -> pd.D
     grade_key = key_order[keys.get_indexer(pairs)] if len(keys) else np.zeros(0, dtype=int)
     level_key = pd.Index(list(order)).get_indexer(frame["level"])
     level_key = np.where(level_key < 0, len(order), level_key)  # a level the system lacks: last
-    frame = frame.assign(_l=level_key, _g=grade_key)
-    frame = frame.sort_values(["scenario", "area", "_l", "_g", "year"], kind="stable")
-    return frame.drop(columns=["_l", "_g"]).reset_index(drop=True)
+    # one stable sort of integer keys (strings ranked once by factorize, missing last)
+    order = np.lexsort([frame["year"].to_numpy(), grade_key, level_key,
+                        _ranks(frame["area"]), _ranks(frame["scenario"])])
+    return frame.take(order).reset_index(drop=True)
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the distinct values, in sorted order (missing values last)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)

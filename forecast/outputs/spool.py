@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from forecast.common.csv_columns import write_frame
+from forecast.common.files import CSV_CHUNK_ROWS
 from forecast.data.standards import Standards
 from forecast.planning.shortfall import grade_classes
 
@@ -76,14 +78,13 @@ class ProjectionSpool:
 
         tmp = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        with open(tmp, "wb") as handle:
             header = True
             for batch in self.batches():
-                handle.write(neutralise(batch.round(decimals)).to_csv(index=False, header=header,
-                                                                      lineterminator="\n"))
+                write_frame(handle, neutralise(batch), decimals, CSV_CHUNK_ROWS, header=header)
                 header = False
             if header:  # nothing spooled: a header-only file, as the in-memory path writes
-                handle.write(pd.DataFrame(columns=self.columns).to_csv(index=False, lineterminator="\n"))
+                write_frame(handle, pd.DataFrame(columns=self.columns), decimals, CSV_CHUNK_ROWS)
         tmp.replace(path)
         return path
 

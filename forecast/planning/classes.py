@@ -28,24 +28,18 @@ def classes_table(projections: pd.DataFrame, dataset: Dataset, standards: Standa
     dataset's actual classes where ``classes.csv`` (or ``schools.csv`` classes by level)
     gives them."""
     base = _observed(dataset)
-    graded = set(zip(base.loc[base["grade"] != "", "area"], base.loc[base["grade"] != "", "level"],
-                     strict=True))
-    base = base[(base["grade"] != "") | ~pd.Series(list(zip(base["area"], base["level"], strict=True)),
-                                                   index=base.index).isin(graded)]
+    base = base[_grades_or_only_total(base)]
     scenarios = sorted(projections["scenario"].unique()) if len(projections) else ["baseline"]
     base = pd.concat([base.assign(scenario=s) for s in scenarios], ignore_index=True)
     proj = projections.rename(columns={"mean": "students"})
-    proj_graded = set(zip(proj.loc[proj["grade"] != "", "area"], proj.loc[proj["grade"] != "", "level"],
-                          strict=True))
-    keep = (proj["grade"] != "") | ~pd.Series(list(zip(proj["area"], proj["level"], strict=True)),
-                                              index=proj.index).isin(proj_graded)
-    proj = proj.loc[keep, ["area", "level", "grade", "year", "scenario", "students"]]
+    proj = proj.loc[_grades_or_only_total(proj), ["area", "level", "grade", "year", "scenario", "students"]]
     table = pd.concat([base, proj], ignore_index=True)
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
-    pairs = table[["level", "grade"]].drop_duplicates()
-    limits = {(lv, g): _limit(standards, lv, g) for lv, g in zip(pairs["level"], pairs["grade"], strict=True)}
-    table["class_size_limit"] = [limits[k] for k in zip(table["level"], table["grade"], strict=True)]
+    slots = pd.MultiIndex.from_frame(table[["level", "grade"]])  # hashed once, not row by row
+    pairs = slots.unique()
+    limits = np.array([_limit(standards, lv, g) for lv, g in pairs], dtype=float)
+    table["class_size_limit"] = limits[pairs.get_indexer(slots)]
     with np.errstate(invalid="ignore"):
         table["classes_needed"] = np.ceil(table["students"] / table["class_size_limit"] - 1e-9)
     actual = _actual_classes(dataset)
@@ -53,12 +47,31 @@ def classes_table(projections: pd.DataFrame, dataset: Dataset, standards: Standa
     with np.errstate(invalid="ignore", divide="ignore"):
         table["actual_avg_class_size"] = table["students"] / table["actual_classes"].where(
             table["actual_classes"] > 0)
-    order = {lv: i for i, lv in enumerate(dataset.system.level_names)}
-    slot = {s: i for i, s in enumerate(dataset.system.slots())}
-    table = table.assign(_l=table["level"].map(order),
-                         _g=[slot.get(k, -1) for k in zip(table["level"], table["grade"], strict=True)])
-    table = table.sort_values(["scenario", "area", "_l", "_g", "year"], kind="stable")
-    return table[COLUMNS].reset_index(drop=True)
+    return _sorted(table, dataset)[COLUMNS].reset_index(drop=True)
+
+
+def _grades_or_only_total(rows: pd.DataFrame) -> np.ndarray:
+    """Grade rows, and level totals of the areas and levels that have no grade rows."""
+    graded = (rows["grade"] != "").to_numpy()
+    pairs = pd.MultiIndex.from_frame(rows[["area", "level"]])
+    return graded | ~pairs.isin(pairs[graded])
+
+
+def _sorted(table: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Rows by scenario, area, level (the system's order; others last), grade (the system's
+    order; the level total first) and year: one stable sort of integer keys."""
+    levels = pd.Index(dataset.system.level_names).get_indexer(table["level"])
+    levels = np.where(levels < 0, len(dataset.system.level_names), levels)
+    slot = pd.MultiIndex.from_tuples(dataset.system.slots()).get_indexer(
+        pd.MultiIndex.from_frame(table[["level", "grade"]]))
+    keys = [table["year"].to_numpy(), slot, levels, _ranks(table["area"]), _ranks(table["scenario"])]
+    return table.take(np.lexsort(keys))
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Each value's rank among the distinct values, in sorted order (missing values last)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def _limit(standards: Standards, level: str, grade: str) -> float:

@@ -46,7 +46,7 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
     unknown = frame["p_shortfall"].isna() & (frame["seats"] == 0)
     frame.loc[unknown, "p_shortfall"] = (frame.loc[unknown, "demand_mean"] > 0).astype(float)
 
-    limit = frame["level"].map(lambda lv: standards.limit(lv))
+    limit = per_level(frame["level"], lambda lv: standards.limit(lv))
     frame["class_size_limit"] = limit
     frame["classes_needed"] = _classes_needed(projections, frame, standards, classes)
     frame["deficit_seats"] = (frame["demand_mean"] - frame["seats"]).clip(lower=0)
@@ -57,12 +57,12 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
     frame["avg_class_size"] = avg
     frame["seat_shortfall"] = frame["deficit_seats"] > 0
     frame["over_standard_class_size"] = avg > limit
-    large = frame["level"].map(standards.large)
-    super_large = frame["level"].map(standards.super_large)
+    large = per_level(frame["level"], standards.large)
+    super_large = per_level(frame["level"], standards.super_large)
     frame["large_class_risk"] = (avg >= large).astype("boolean").where(large.notna())
     frame["super_large_class_risk"] = (avg >= super_large).astype("boolean").where(super_large.notna())
     order = {lv: i for i, lv in enumerate(system.level_names)}
-    frame = frame.assign(_l=frame["level"].map(order))
+    frame = frame.assign(_l=per_level(frame["level"], order))
     frame = frame.sort_values(["scenario", "area", "_l", "year"], kind="stable").drop(columns="_l")
     return frame[COLUMNS + EXTRA].reset_index(drop=True)
 
@@ -86,11 +86,23 @@ def grade_classes(projections: pd.DataFrame, standards: Standards) -> pd.DataFra
     grades = projections[projections["grade"] != ""]
     if grades.empty:
         return pd.DataFrame(columns=key + ["classes"])
-    pairs = grades[["level", "grade"]].drop_duplicates()
-    limit = {(lv, g): standards.limit(lv, g) for lv, g in zip(pairs["level"], pairs["grade"], strict=True)}
-    limits = pd.MultiIndex.from_frame(grades[["level", "grade"]]).map(limit).to_numpy(dtype=float)
+    slots = pd.MultiIndex.from_frame(grades[["level", "grade"]])  # hashed once, not row by row
+    pairs = slots.unique()
+    limits = np.array([standards.limit(lv, g) for lv, g in pairs], dtype=float)[pairs.get_indexer(slots)]
     classes = np.ceil(grades["mean"].to_numpy() / limits - 1e-9)
     return grades[key].assign(classes=classes).groupby(key, as_index=False)["classes"].sum()
+
+
+def per_level(levels: pd.Series, mapper) -> pd.Series:
+    """``levels.map(mapper)`` with the mapper applied once per distinct level: the same values,
+    dtype and index, without a Python step per row."""
+    codes, uniques = pd.factorize(levels)
+    if len(levels) == 0 or (codes < 0).any():
+        return levels.map(mapper)
+    mapped = pd.Series(uniques, dtype=levels.dtype).map(mapper)
+    out = mapped.iloc[codes]
+    out.index = levels.index
+    return out.rename(levels.name)
 
 
 def worst(shortfall: pd.DataFrame, n: int = 10, year: int | None = None,

@@ -63,7 +63,7 @@ def shortfall_table(projections: pd.DataFrame, dataset: Dataset, capacity: Capac
     projected years (``basis`` = projected) and the children's sums on parent rows.
     ``classes``: grade classes counted chunk by chunk when the grade rows were streamed."""
     projected = compare(projections, capacity, standards, dataset.system, classes).assign(basis="projected")
-    scenarios = list(dict.fromkeys(projections["scenario"]))
+    scenarios = list(pd.unique(projections["scenario"]))  # in order of appearance
     base = observed_base(dataset)
     if len(base) and scenarios:
         frame = pd.concat([base.assign(scenario=s) for s in scenarios], ignore_index=True)

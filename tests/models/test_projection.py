@@ -49,10 +49,12 @@ def test_an_error_in_a_worker_is_raised_not_hung(toy_dataset):
         chunk_bounds = model.chunk_bounds
 
         def iter_chunks(self, *args, **options):
-            chunks = model.iter_chunks(*args, **options)
-            yield next(chunks)
-            yield next(chunks)
-            raise RuntimeError("chunk failed")
+            # the layout, then one chunk, then a failure (a worker may get no chunk at all:
+            # workers take the next chunk nobody has taken)
+            for i, item in enumerate(model.iter_chunks(*args, **options)):
+                yield item
+                if i == 1:
+                    raise RuntimeError("chunk failed")
 
     with pytest.raises(RuntimeError, match="chunk failed"):
         project_bounded(Broken(), levels, ds.areas, 2026, None, 50, 1, "s", workers=2, chunk=1)

@@ -44,3 +44,17 @@ def test_parquet_format_holds_the_big_tables(tmp_path):
     assert diff <= 0.05 + 1e-9  # the CSV rounds to a tenth; the Parquet keeps every digit
     short = pd.read_parquet(parquet / "shortfall.parquet")
     assert len(short) == len(pd.read_csv(csv / "shortfall.csv"))
+
+
+def test_parquet_format_holds_the_classes_too(tmp_path):
+    data = write_tree(tmp_path / "tree", n_counties=2, towns=2)
+    csv = _run(data, tmp_path / "csv")
+    parquet = _run(data, tmp_path / "pq", "--format", "parquet")
+    for name in ("projections", "shortfall", "classes"):
+        assert not (parquet / f"{name}.csv").exists(), name
+        a = pd.read_csv(csv / f"{name}.csv", keep_default_na=False)
+        b = pd.read_parquet(parquet / f"{name}.parquet")
+        assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0, name
+    a = pd.read_csv(csv / "classes.csv", keep_default_na=False)
+    b = pd.read_parquet(parquet / "classes.parquet")
+    assert (a["classes_needed"].to_numpy() == b["classes_needed"].to_numpy()).all()
