@@ -201,7 +201,7 @@ def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity:
         streamed = {}  # streamed: the chosen forecasts, made while the grade rows are still here
         if chosen is not None and spool is not None:
             streamed = {name: evidence_step.scenario_choice(chosen, dataset, config, name, asked.until,
-                                                            asked.seed) for name in asked.scenarios}
+                                                            asked.seed, fitted) for name in asked.scenarios}
         if spool is not None:  # streamed: projecting and the rest read level totals only
             dataset.keep_level_totals_only()  # (classes.csv, which needs grades, is not written)
             give_back()
@@ -220,7 +220,7 @@ def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity:
                                        asked.seed, seats)
             if chosen is not None and record is None:
                 frame, record = evidence_step.apply(frame, chosen, dataset, config, name, asked.until,
-                                                    asked.seed, seats)
+                                                    asked.seed, seats, fitted)
             if chosen is not None:
                 if record["levels"] or not chosen_record:
                     chosen_record = {**record, "scenarios": chosen_record.get("scenarios", {})}

@@ -104,21 +104,19 @@ def backtest_base(dataset: Dataset, origins: list[int], horizon: int,
 
 def forecast_base(dataset: Dataset, until: int, births: BirthsScenario | None = None,
                   settings: ModelSettings | None = None,
-                  entry_history: pd.DataFrame | None = None) -> BaseForecasts:
-    """Every single forecast at the base year, with the run's births scenario."""
-    from forecast.evidence.candidates import PanelBaseline
-
+                  entry_history: pd.DataFrame | None = None, fitted=None) -> BaseForecasts:
+    """Every single forecast at the base year, with the run's births scenario. ``fitted``:
+    the run's cohort flow already fitted on ``dataset`` with ``settings`` (not refitted)."""
     settings = settings or ModelSettings()
     base, horizon = dataset.base_year, until - dataset.base_year
     history = entry_history if entry_history is not None else pd.DataFrame(columns=ENTRY_COLUMNS + ["actual"])
-    part, _, refused = cohort_variants(dataset, until, settings, births, history)
+    part, _, refused = cohort_variants(dataset, until, settings, births, history, fitted)
     frames = [part.assign(origin=base)]
     panel = lp.build(dataset, horizon)
     frames.append(lp.to_frame(panel, lp.last_value(panel, [base], horizon), "last_value"))
-    if len(dataset.births):
-        ratio = PanelBaseline("mean", window=3).forecast(dataset, until, births).frame
-        frames.append(ratio.rename(columns={"mean": "forecast"}).assign(
-            model="ratio_mean_w3", origin=base, horizon=ratio["year"] - base, basis=""))
+    if panel.births.shape[1]:
+        frames.append(lp.to_frame(panel, lp.ratio_mean(panel, [base], horizon, scenario=births),
+                                  "ratio_mean_w3"))
     ahead = scenario_cohorts(dataset, panel, until, births)
     mean, why = fit_predict(panel, base, horizon, panel.cohorts(base, panel.years), ahead)
     frames.append(lp.to_frame(panel, lp.Origins([base], mean[None], np.full((1, len(panel.areas)), "",
@@ -165,16 +163,18 @@ def global_at(panel: lp.LevelPanel, origins: list[int], horizon: int) -> tuple[p
 
 
 def cohort_variants(known: Dataset, until: int, settings: ModelSettings, births: BirthsScenario | None,
-                    entry_history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The cohort flow fitted once on ``known`` and projected (one draw) as ``cohort``,
-    ``cohort_held`` and ``cohort_entry``; the entrant forecasts for later evidence; refusals.
-    Rows: area, level, year, horizon, model, forecast, basis (origin = the base year)."""
+                    entry_history: pd.DataFrame, fitted=None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The cohort flow fitted once on ``known`` (or ``fitted``, already fitted) and projected
+    (one draw) as ``cohort``, ``cohort_held`` and ``cohort_entry``; the entrant forecasts for
+    later evidence; refusals. Rows: area, level, year, horizon, model, forecast, basis
+    (origin = the base year)."""
     origin = known.base_year
     scenario = Scenario(births=births or BirthsScenario(), migration=MigrationScenario(mode="estimated"))
-    try:
-        fitted = CohortFlow(settings).fit(known)
-    except ValueError as exc:
-        return pd.DataFrame(columns=BASE_COLUMNS), pd.DataFrame(columns=ENTRY_COLUMNS), [f"cohort: {exc}"]
+    if fitted is None:
+        try:
+            fitted = CohortFlow(settings).fit(known)
+        except ValueError as exc:
+            return pd.DataFrame(columns=BASE_COLUMNS), pd.DataFrame(columns=ENTRY_COLUMNS), [f"cohort: {exc}"]
     observed = known.level_totals()
     observed = observed[observed["year"] <= origin][["area", "level"]].drop_duplicates()
     frames, entries = [], []

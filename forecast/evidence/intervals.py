@@ -69,14 +69,27 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
     """INTERVAL_COLUMNS for horizons 1..``horizons`` from ``errors`` (level, horizon,
     size_class, e); levels x classes with fewer than ``MIN_ERRORS`` errors in all are left out."""
     rows = []
-    for (level, size_class), part in errors.groupby(["level", "size_class"]):
-        if part["e"].notna().sum() < MIN_ERRORS:
+    errors = errors[errors["e"].notna()]
+    if errors.empty:
+        return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+    level_code, levels = pd.factorize(errors["level"].to_numpy(dtype=object))
+    size_class = errors["size_class"].to_numpy(dtype=int)
+    horizon = errors["horizon"].to_numpy(dtype=int)
+    e = errors["e"].to_numpy(dtype=float)
+    group = level_code * (int(size_class.max()) + 1) + size_class
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds):
+        if len(idx) < MIN_ERRORS:
             continue
-        walk = (part["e"] / np.sqrt(part["horizon"])).to_numpy()
-        measured = {h: g["e"].to_numpy() for h, g in part.groupby("horizon") if g["e"].notna().sum() >= MIN_ERRORS}
+        level, cls = levels[level_code[idx[0]]], int(size_class[idx[0]])
+        h_of, e_of = horizon[idx], e[idx]
+        walk = e_of / np.sqrt(h_of)
+        measured = {int(h): e_of[h_of == h] for h in np.unique(h_of) if (h_of == h).sum() >= MIN_ERRORS}
         widest = max(measured) if measured else None
+        walk_lo, walk_hi = conformal(walk)
+        previous = None
         for h in range(1, horizons + 1):
-            walk_lo, walk_hi = conformal(walk)
             if h in measured:
                 lo, hi = conformal(measured[h])
                 basis, n = "own errors at this horizon", len(measured[h])
@@ -87,11 +100,12 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
             else:
                 lo, hi = walk_lo * math.sqrt(h), walk_hi * math.sqrt(h)
                 basis, n = "errors of every horizon scaled as a random walk", len(walk)
-            if rows and rows[-1][0] == level and rows[-1][2] == int(size_class):
-                # the band never narrows further ahead: at least the previous horizon's
-                lo, hi = min(lo, rows[-1][3]), max(hi, rows[-1][4])
-            rows.append((level, h, int(size_class), lo, hi, n, basis))
-    return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+            if previous is not None:  # the band never narrows further ahead
+                lo, hi = min(lo, previous[0]), max(hi, previous[1])
+            previous = (lo, hi)
+            rows.append((level, h, cls, lo, hi, n, basis))
+    out = pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+    return out.sort_values(["level", "size_class", "horizon"], kind="stable").reset_index(drop=True)
 
 
 def apply(frame: pd.DataFrame, quantiles: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +150,8 @@ def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
 def own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int, horizons: int) -> pd.DataFrame:
     """Replace the interval of each row by the one from its chosen candidate's own errors
     known at ``origin`` (where that candidate has enough at the level x horizon x class)."""
+    if candidates.empty:
+        return now
     known = candidates[(candidates["origin"] < origin) & (candidates["year"] <= origin)
                        & candidates["e"].notna() & candidates["model"].isin(now["choice"].unique())]
     now = now.copy()

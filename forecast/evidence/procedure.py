@@ -172,19 +172,22 @@ def _finish(chosen: pd.DataFrame, tree: Nodes, every: list[int], horizon: int,
     for tier in TIERS:
         part = final[final["tier"] == tier]
         if len(part):
-            out.append(nested_intervals(part, every, horizon, extra_errors(wide, tier)))
+            chosen_extras = sorted(set(part["choice"]) & set(EXTRA))
+            out.append(nested_intervals(part, every, horizon, extra_errors(wide, tier, chosen_extras)))
     final = pd.concat(out, ignore_index=True) if out else final.assign(p10=np.nan, p90=np.nan)
     return final, versions
 
 
-def extra_errors(wide: Wide | None, tier: str) -> pd.DataFrame:
-    """The log errors (``e``) of the candidates chosen only after the significance test, in
-    ``tier``: where one is chosen its interval comes from its own errors."""
-    if wide is None:
+def extra_errors(wide: Wide | None, tier: str, models=EXTRA) -> pd.DataFrame:
+    """The log errors (``e``) of the candidates chosen only after the significance test
+    (``models``, by default all of them), in ``tier``: where one is chosen its interval
+    comes from its own errors."""
+    models = [m for m in models if wide is not None and m in wide.models]
+    if not models:
         return pd.DataFrame()
     rows = (wide.cells["tier"] == tier).to_numpy() & wide.cells["actual"].notna().to_numpy()
     part = Wide(wide.cells[rows].reset_index(drop=True), wide.models, wide.forecast[rows])
-    long = part.long([m for m in EXTRA if m in wide.models])
+    long = part.long(models)
     if long.empty:
         return long
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -251,17 +254,19 @@ class Chosen:
 
 def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
                     births: BirthsScenario | None = None, settings: ModelSettings | None = None,
-                    seed: int = 1, library=None) -> Chosen:
+                    seed: int = 1, library=None, fitted=None) -> Chosen:
     """Every candidate fitted on the whole dataset, the choice from all the backtest's
     evidence (the cohort flow where there is none), reconciled across the tree, intervals
     from the final forecasts' errors by tier x level x horizon x size class, borrowed from
-    ``library`` for the leaves where those are too few."""
+    ``library`` for the leaves where those are too few. ``fitted``: the run's cohort flow,
+    fitted on ``dataset`` with ``settings`` (used where the leaves are the dataset's series)."""
     base_year = dataset.base_year
     tree = nodes(dataset)
     leaves = leaf_dataset(dataset, tree)
     parents = parent_dataset(dataset, tree)
     history = test.entry if test is not None else None
-    frames = [_cells(forecast_base(leaves, until, births, settings, history), leaves, "leaf", actual=False)]
+    reuse = fitted if leaves is dataset else None  # the run's fit is of these very series
+    frames = [_cells(forecast_base(leaves, until, births, settings, history, reuse), leaves, "leaf", actual=False)]
     if parents is not None:
         frames.append(_cells(forecast_base(parents, until, births, settings), parents, "parent", actual=False))
     now = combinations(widen(pd.concat(frames, ignore_index=True)))
@@ -289,7 +294,9 @@ def forecast_chosen(test: EvidenceBacktest | None, dataset: Dataset, until: int,
             own = error_quantiles(errors[np.isfinite(errors["e"])], horizons)
         result_tier = apply(part, own)
         if test is not None:
-            result_tier = own_model_intervals(result_tier, extra_errors(test.wide, tier), base_year + 1, horizons)
+            extras = sorted(set(part["choice"]) & set(EXTRA))
+            result_tier = own_model_intervals(result_tier, extra_errors(test.wide, tier, extras),
+                                              base_year + 1, horizons)
         results[tier] = result_tier
         used.append(own.assign(source=source + (f", origins {test.origins[0]}-{test.origins[-1]}"
                                                 if test is not None else ""), tier=tier))

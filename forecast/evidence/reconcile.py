@@ -211,6 +211,7 @@ def _level(part: pd.DataFrame, known: pd.DataFrame, tree: Nodes, level: str) -> 
     # the correlation from one-year-ahead errors, one event per origin (as MinT's one-step
     # residuals): errors of several years from one origin are not independent events
     z = _standardised(nodes, known[known["horizon"] == 1], spreads)
+    part = part.assign(_q=spreads(part))  # every horizon's spreads at once
     frames = []
     for _, now in part.groupby("horizon"):
         row = pd.MultiIndex.from_frame(now[["tier", "area"]]).get_indexer(node_key)
@@ -219,14 +220,14 @@ def _level(part: pd.DataFrame, known: pd.DataFrame, tree: Nodes, level: str) -> 
             continue
         cells = now.iloc[row]
         y = cells["forecast"].to_numpy(dtype=float)
-        q = spreads(cells)
+        q = cells["_q"].to_numpy(dtype=float)
         if not np.isfinite(q).all():
             frames.append(now)
             continue
         sigma = np.maximum(np.abs(y) * q, 1e-9)
         rec, lam = mint(y, sigma, z, c)
         frames.append(cells.assign(forecast=np.maximum(rec, 0.0), lam=lam))
-    return bottom_up(pd.concat(frames, ignore_index=True), tree, level, keep_lam=True)
+    return bottom_up(pd.concat(frames, ignore_index=True).drop(columns="_q"), tree, level, keep_lam=True)
 
 
 def bottom_up(part: pd.DataFrame, tree: Nodes, level: str, keep_lam: bool = False) -> pd.DataFrame:

@@ -81,7 +81,7 @@ def prepare(dataset: Dataset, config: RunConfig, seed: int) -> Prepared:
 
 
 def scenario_choice(prepared: Prepared, dataset: Dataset, config: RunConfig, name: str, until: int,
-                    seed: int):
+                    seed: int, fitted=None):
     """(the evidence-chosen forecast of scenario ``name``, run.json's record); the forecast
     is None where the scenario sets what only the cohort flow can apply."""
     scenario = config.scenarios[name]
@@ -92,15 +92,16 @@ def scenario_choice(prepared: Prepared, dataset: Dataset, config: RunConfig, nam
         return None, {"method": "evidence", "origins": [], "horizon": None, "candidates": [],
                       "intervals": {"borrowed": False, "source": "cohort flow Monte Carlo", "quantiles": []},
                       "levels": {}, "notes": prepared.notes + [note], "why": note}
-    chosen = forecast_chosen(prepared.test, dataset, until, scenario.births, config.model, seed, load_library())
+    chosen = forecast_chosen(prepared.test, dataset, until, scenario.births, config.model, seed, load_library(),
+                             fitted)
     return chosen, record(chosen, prepared)
 
 
 def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: RunConfig, name: str,
-          until: int, seed: int, seats: pd.Series | None) -> tuple[pd.DataFrame, dict]:
+          until: int, seed: int, seats: pd.Series | None, fitted=None) -> tuple[pd.DataFrame, dict]:
     """The scenario's projection with the evidence-chosen level totals and intervals, and
-    the record of what was chosen (for run.json)."""
-    chosen, rec = scenario_choice(prepared, dataset, config, name, until, seed)
+    the record of what was chosen (for run.json). ``fitted``: the run's cohort flow."""
+    chosen, rec = scenario_choice(prepared, dataset, config, name, until, seed, fitted)
     if chosen is None:
         return frame, rec
     return adjust(frame, chosen, dataset, name, seats), rec

@@ -232,13 +232,5 @@ class GlobalLevel:
 
 def scenario_cohorts(dataset: Dataset, panel: LevelPanel, until: int,
                      births: BirthsScenario | None) -> np.ndarray:
-    """Cohorts ahead [series, h] under a births scenario (held births without one)."""
-    years = np.arange(dataset.base_year + 1, until + 1)
-    if births is None or panel.births.shape[1] == 0:
-        return panel.cohorts(dataset.base_year, years)
-    from forecast.models.series import level_panel
-
-    _, future = level_panel(dataset, until, births)
-    key = pd.MultiIndex.from_arrays([panel.areas, panel.levels])
-    wide = future.pivot_table(index=["area", "level"], columns="year", values="cohort", aggfunc="sum")
-    return wide.reindex(index=key, columns=years).to_numpy(dtype=float)
+    """Cohorts ahead [series, h] as known at the base year, under a births scenario."""
+    return panel.cohorts(dataset.base_year, np.arange(dataset.base_year + 1, until + 1), births)

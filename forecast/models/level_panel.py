@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.data.config import BirthsScenario
 from forecast.data.dataset import Dataset
 from forecast.engine.draws import damped_sum
 from forecast.models import entry
@@ -46,14 +47,14 @@ class LevelPanel:
     def col(self, year: int) -> int:
         return int(year - self.years[0])
 
-    def cohorts(self, origin: int, years: np.ndarray) -> np.ndarray:
+    def cohorts(self, origin: int, years: np.ndarray, scenario: BirthsScenario | None = None) -> np.ndarray:
         """Births of the cohorts of each series in ``years`` [series, len(years)] as known at
         the end of ``origin``: births after the last birth year known then (at most
-        ``origin``) held at each area's last known value; NaN where a cohort's births are
-        unknown."""
+        ``origin``) held at each area's last known value, then ``scenario``'s changes; NaN
+        where a cohort's births are unknown."""
         if self.births.shape[1] == 0:
             return np.full((len(self.areas), len(years)), np.nan)
-        held = held_births(self.births, self.birth_years, origin)
+        held = held_births(self.births, self.birth_years, origin, scenario)
         out = np.zeros((len(self.areas), len(years)))
         for ages in {tuple(a) for a in self.ages}:
             rows = np.array([tuple(a) == ages for a in self.ages])
@@ -69,9 +70,13 @@ class LevelPanel:
         return out
 
 
-def held_births(births: np.ndarray, birth_years: np.ndarray, origin: int) -> np.ndarray:
+def held_births(births: np.ndarray, birth_years: np.ndarray, origin: int,
+                scenario: BirthsScenario | None = None) -> np.ndarray:
     """Births [area, birth year] as known at ``origin``: after the last year observed then
-    (any area) each area's last observed value; unknown before it stays NaN."""
+    (any area) each area's last observed value; unknown before it stays NaN. A births
+    ``scenario`` then applies as ``forecast.data.births.BirthSchedule`` applies it (its
+    multiplier from ``from_year``, else after the last observed year; an explicit series
+    shared by the areas' last births; a policy uplift)."""
     known = births.copy()
     known[:, birth_years > origin] = np.nan
     observed = ~np.isnan(known)
@@ -82,6 +87,21 @@ def held_births(births: np.ndarray, birth_years: np.ndarray, origin: int) -> np.
     idx = births.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1)
     last = np.where(observed.any(axis=1), known[np.arange(len(known)), idx], np.nan)
     known[:, later] = last[:, None]
+    if scenario is None or scenario == BirthsScenario():
+        return known
+    start = scenario.from_year if scenario.from_year is not None else last_year + 1
+    m = scenario.multiplier
+    factor = np.array([m.get(int(y), 1.0) for y in birth_years]) if isinstance(m, dict) \
+        else np.full(len(birth_years), float(m))
+    varied = birth_years >= start
+    known[:, varied] *= factor[varied]
+    if scenario.series:
+        share = last / np.nansum(last)
+        for year, total in scenario.series.items():
+            if birth_years[0] <= year <= birth_years[-1]:
+                known[:, int(year - birth_years[0])] = share * total
+    if scenario.uplift_percent and scenario.uplift_from is not None:
+        known[:, birth_years >= scenario.uplift_from] *= 1 + scenario.uplift_percent / 100
     return known
 
 
@@ -101,7 +121,9 @@ def build(dataset: Dataset, horizon: int = 0) -> LevelPanel:
     births = dataset.births
     if len(births):
         table = births.pivot_table(index="area", columns="year", values="births", aggfunc="sum")
-        birth_years = np.arange(int(table.columns.min()), int(table.columns.max()) + 1)
+        # up to the last year any cohort ahead needs (held or a scenario's after the data)
+        birth_years = np.arange(int(table.columns.min()),
+                                max(int(table.columns.max()), int(years[-1]) + horizon) + 1)
         table = table.reindex(index=areas, columns=birth_years)
         birth_values = table.to_numpy(dtype=float)
     else:
@@ -245,9 +267,10 @@ def last_value(panel: LevelPanel, origins: list[int], horizon: int) -> Origins:
     return Origins(list(origins), mean, np.full((len(origins), n), "", dtype=object))
 
 
-def ratio_mean(panel: LevelPanel, origins: list[int], horizon: int, window: int = 3) -> Origins:
+def ratio_mean(panel: LevelPanel, origins: list[int], horizon: int, window: int = 3,
+               scenario: BirthsScenario | None = None) -> Origins:
     """The mean of the latest ``window`` cohort ratios (years with pupils and births) times
-    the cohorts ahead (births held after the origin)."""
+    the cohorts ahead (births held after the origin, then ``scenario``'s changes)."""
     n = len(panel.areas)
     mean = np.full((len(origins), n, horizon), np.nan)
     for k, origin in enumerate(origins):
@@ -265,7 +288,7 @@ def ratio_mean(panel: LevelPanel, origins: list[int], horizon: int, window: int 
         count = recent.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             central = np.where(count > 0, np.nansum(np.where(recent, ratio, 0.0), axis=1) / count, np.nan)
-        ahead = panel.cohorts(origin, np.arange(origin + 1, origin + horizon + 1))
+        ahead = panel.cohorts(origin, np.arange(origin + 1, origin + horizon + 1), scenario)
         mean[k] = central[:, None] * ahead
     return Origins(list(origins), mean, np.full((len(origins), n), "", dtype=object))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.evidence.choice import K, REFERENCE, combinations, nested, nested_wide, widen
+from forecast.evidence.choice import REFERENCE, K, combinations, nested, nested_wide, widen
 
 
 def _row(model, area, origin, horizon, forecast, actual, level="primary", tier="leaf"):
