@@ -75,6 +75,7 @@ def tables(name: str, origins: list[int], horizon: int = 5) -> str:
         tiers["parent"] = pd.concat([summed.rename(columns={"node": "area"}), parents], ignore_index=True)
         sums = totals.merge(tree.links, on=["area", "level"]).groupby(["parent", "level", "year"],
                                                                         as_index=False)["students"].sum()
+        sums = sums[sums["students"] > 0]
         actual = pd.concat([actual, sums.rename(columns={"parent": "area", "students": "actual"})])
     for tier, frame in tiers.items():
         frame = frame.merge(actual[["area", "level", "year", "actual"]], on=["area", "level", "year"])

@@ -196,10 +196,14 @@ def record(chosen, prepared: Prepared) -> dict:
             "intervals": {"borrowed": chosen.borrowed, "source": chosen.source,
                           "quantiles": chosen.intervals.replace({np.inf: None}).to_dict("records")},
             "levels": levels, "notes": prepared.notes + chosen.notes,
-            "why": "per area x level x horizon, of the cohort flow, the last value and their mean, the "
-                   "one with the lowest backtest MAPE (errors known at the base year, shrunk toward "
-                   "the dataset-wide figure); the cohort flow where none has evidence; see "
-                   "docs/accuracy.md"}
+            "why": "per area x level x horizon, of the cohort flow (cohort_entry: entry grades without "
+                   "births held or trended by their own errors), the last value and their mean, the "
+                   "one whose backtest errors known at the base year were smallest relative to the "
+                   "mean's (shrunk toward the level's and the dataset's); the global model and the "
+                   "median, mean and trimmed mean of the candidates only where significantly better "
+                   "than the mean; the cohort flow where none has evidence; then reconciled across "
+                   "the area tree (MinT with shrinkage, or bottom-up where its errors were smaller); "
+                   "see docs/accuracy.md"}
 
 
 def describe(record: dict) -> str:
