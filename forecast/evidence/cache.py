@@ -5,9 +5,9 @@ data with the same settings would compute the same numbers again. The backtest i
 under a key that changes whenever anything it depends on changes, so a stored result is
 never stale:
 
-- the **data** the backtest reads (the enrolment, births and areas as loaded, hashed by
-  content: a changed file, a filtered area or a dataset built in Python all change it),
-  the school system and base year;
+- the **data** the backtest reads (the enrolment, births, areas and optional tables such as
+  feeders as loaded, hashed by content: a changed file, a filtered area or a dataset built
+  in Python all change it), the school system and base year;
 - the **settings** (``model`` section of the config, the origins, horizon and warm-up);
 - the **code**: the package version and a hash of every source file of the package.
 
@@ -68,6 +68,10 @@ def data_hash(dataset: Dataset) -> str:
         digest.update(",".join(map(str, frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame.astype(str) if name == "areas" else frame,
                                                  index=False).to_numpy().tobytes())
+    for name in sorted(dataset.tables):  # feeders steer the grade flow; the rest costs little
+        frame = dataset.tables[name]
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
     digest.update(f"{dataset.base_year}|{dataset.system.describe()}|{dataset.system!r}".encode())
     return digest.hexdigest()
 
