@@ -25,6 +25,7 @@ from forecast.engine.run import Engine
 from forecast.evidence import step as evidence_step
 from forecast.evidence.backtest import Backtest, accuracy, parse_origins, run_backtest
 from forecast.evidence.ensemble import Ensemble, apply_to_projection, build_ensemble
+from forecast.evidence.stream import EvidenceSink
 from forecast.models.projection import COLUMNS, CohortFlow
 from forecast.models.registry import own_series_totals
 from forecast.outputs.spool import ProjectionSpool
@@ -197,10 +198,7 @@ def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity:
     evidence = _auto_evidence(dataset, config, asked.seed, out.notes) \
         if asked.method == "auto" and has_demand else None
     chosen = evidence_step.prepare(dataset, config, asked.seed) \
-        if asked.method == "evidence" and has_demand and spool is None else None
-    if asked.method == "evidence" and spool is not None:
-        out.notes.append("streamed run: rows go to disk as they are projected, so the evidence step is "
-                         "not applied; the projection is the cohort flow")
+        if asked.method == "evidence" and has_demand else None
     chosen_record: dict = {}
     if not has_demand:
         out.notes.append(f"{dataset.name} has no enrolment.csv: demand cannot be projected, so no "
@@ -209,20 +207,30 @@ def fit_and_project(dataset: Dataset, config: RunConfig, asked: Asked, capacity:
     else:
         fitted = CohortFlow(config.model).fit(dataset)
         out.entry_methods, out.refusals = fitted.entry_methods, fitted.refusals
+        streamed = {}  # streamed: the chosen forecasts, made while the grade rows are still here
+        if chosen is not None and spool is not None:
+            streamed = {name: evidence_step.scenario_choice(chosen, dataset, config, name, asked.until,
+                                                            asked.seed, fitted) for name in asked.scenarios}
         if spool is not None:  # streamed: projecting and the rest read level totals only
             dataset.keep_level_totals_only()  # (classes.csv, which needs grades, is not written)
             give_back()
         out.notes += entry_notes(out.entry_methods, out.refusals)
         for name in asked.scenarios:
+            sink, record = spool, None
+            if name in streamed:  # applied chunk by chunk, on the way to disk
+                forecast, record = streamed[name]
+                if forecast is not None:
+                    sink = EvidenceSink(spool, forecast, dataset, name, seats)
             frame = fitted.project(asked.until, config.scenarios[name], asked.draws, asked.seed,
                                    scenario_name=name, seats=seats, engine=engine, grades=grades,
-                                   sink=spool)
+                                   sink=sink)
             if evidence is not None:
                 frame = _with_ensemble(frame, evidence[0], dataset, config, name, asked.until,
                                        asked.seed, seats)
-            if chosen is not None:
+            if chosen is not None and record is None:
                 frame, record = evidence_step.apply(frame, chosen, dataset, config, name, asked.until,
-                                                    asked.seed, seats)
+                                                    asked.seed, seats, fitted)
+            if chosen is not None:
                 if record["levels"] or not chosen_record:
                     chosen_record = {**record, "scenarios": chosen_record.get("scenarios", {})}
                 chosen_record["scenarios"][name] = record["levels"] or record["why"]

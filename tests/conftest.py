@@ -11,6 +11,21 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _evidence_cache(tmp_path_factory):
+    """The evidence cache of the test session lives in a temporary folder, never in the
+    user's cache (forecast.evidence.cache)."""
+    import os
+
+    before = os.environ.get("FORECAST_CACHE_DIR")
+    os.environ["FORECAST_CACHE_DIR"] = str(tmp_path_factory.mktemp("evidence-cache"))
+    yield
+    if before is None:
+        os.environ.pop("FORECAST_CACHE_DIR", None)
+    else:
+        os.environ["FORECAST_CACHE_DIR"] = before
+
+
 def write_toy_dataset(folder: Path) -> Path:
     """Two areas under one district, primary level totals for 2019-2020, births 2008-2020."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,14 @@
-"""The candidate forecasts the evidence step chooses among, and their hyper-parameter grid.
+"""Single forecasts as whole-panel models at one origin: the cohort flow with a drift
+setting (one draw, no interval) and the last value and cohort-ratio baselines computed on
+the whole panel at once. The evidence step uses them at the base year, with the run's births
+scenario (``forecast.evidence.base.forecast_base``); its backtests use the same models on
+a panel of every origin at once (``forecast.models.level_panel``, checked equal in
+tests/models/test_level_panel.py).
 
-Every candidate is a level-total model fitted on the whole panel at once (the cohort flow and
-the ratio baselines are vectorised over areas). The grid replaces what used to be judgement:
-
-- cohort flow: no drift, or the drift estimated over the last 2, 3 or 5 years and kept at a
-  share of 0.5, 0.8 or 1 each further year (a kept share of 0 is the no-drift candidate);
-- ratio baselines: mean of the last 2, 3 or 5 cohort ratios; ratios smoothed with alpha 0.2,
-  0.4 or 0.6;
-- last value; the driver regression, the damped ETS models and the pooled ridge.
-
-Series-by-series statsmodels fits (regression, ETS) cost a Python loop per series, so on
-panels of more than ``PER_SERIES_LIMIT`` series they are left out (and the run says so).
-Combinations of candidates are formed from their forecasts in ``forecast.evidence.combine``.
+A grid of drift windows, dampings and smoothing weights used to be chosen from here: on the
+shipped panels, choosing freely among two dozen candidates lost out of sample (the winner's
+curse), so the evidence step now chooses among a few candidates different in kind
+(``forecast.evidence.choice``).
 """
 
 from __future__ import annotations
@@ -23,19 +20,8 @@ import pandas as pd
 
 from forecast.data.config import BirthsScenario, MigrationScenario, ModelSettings, Scenario
 from forecast.data.dataset import Dataset
-from forecast.models.registry import build, own_series_totals, run_model
+from forecast.models.registry import own_series_totals
 from forecast.models.series import FORECAST_COLUMNS, Forecast
-
-DRIFT_WINDOWS = (2, 3, 5)
-DRIFT_KEPT = (0.5, 0.8, 1.0)
-RATIO_WINDOWS = (2, 3, 5)
-SES_ALPHAS = (0.2, 0.4, 0.6)
-PER_SERIES = ("ols_births_trend", "ets_damped_total", "ets_damped_ratio")
-PER_SERIES_LIMIT = 20  # series (area x level) above which per-series fits are left out
-LARGE_PANEL = 200  # series above which the grid is reduced to LARGE_GRID (cost)
-LARGE_GRID = ("cohort", "cohort_nodrift", "cohort_w3_k0.5", "cohort_w5_k1", "last_value",
-              "ratio_mean_w3", "ratio_mean_w5")
-FALLBACK = "cohort"  # the config's own cohort flow: used where no candidate has evidence yet
 
 
 @dataclass
@@ -58,69 +44,6 @@ class CohortVariant:
             return Forecast(pd.DataFrame(columns=FORECAST_COLUMNS), [f"cohort: {exc}"])
         frame = own_series_totals(frame, dataset)
         return Forecast(frame.assign(model="cohort")[FORECAST_COLUMNS].reset_index(drop=True))
-
-
-def candidate_names(dataset: Dataset, settings: ModelSettings | None = None) -> tuple[list[str], list[str]]:
-    """(names, notes): every candidate for this dataset; notes say what was left out and why."""
-    names = ["cohort", "cohort_nodrift"]
-    names += [f"cohort_w{w}_k{k:g}" for w in DRIFT_WINDOWS for k in DRIFT_KEPT]
-    names += ["last_value"]
-    notes = []
-    series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
-    if series > LARGE_PANEL:
-        names = [n for n in names if n in LARGE_GRID]
-    if dataset.births.empty:
-        notes.append(f"{dataset.name} has no births: the candidates are the cohort flow's drift "
-                     "settings and the last value (ratio and regression models need births)")
-        return names, notes
-    names += [f"ratio_mean_w{w}" for w in RATIO_WINDOWS]
-    if series > LARGE_PANEL:
-        names = [n for n in names if n in LARGE_GRID]
-        notes.append(f"{series} area x level series: a reduced grid ({', '.join(names)}) keeps the "
-                     "evidence step within about three times the cohort flow's cost; the SES ratios "
-                     "and the pooled ridge are left out")
-        return names, notes
-    names += [f"ratio_ses_a{a:g}" for a in SES_ALPHAS] + ["pooled_ridge"]
-    if series <= PER_SERIES_LIMIT:
-        names += list(PER_SERIES)
-    else:
-        notes.append(f"{series} area x level series: the per-series models ({', '.join(PER_SERIES)}) "
-                     f"are left out of the evidence step above {PER_SERIES_LIMIT} series (cost)")
-    return names, notes
-
-
-def make(name: str, dataset: Dataset, settings: ModelSettings | None = None, seed: int = 1):
-    """The candidate called ``name`` (ValueError for an unknown one)."""
-    settings = settings or ModelSettings()
-    if name == "cohort":
-        return CohortVariant(settings)
-    if name == "cohort_nodrift":
-        return CohortVariant(settings, drift=False)
-    if name.startswith("cohort_w"):
-        window, kept = name.removeprefix("cohort_w").split("_k")
-        return CohortVariant(settings.model_copy(update={"migration_window": int(window),
-                                                         "migration_damping": float(kept)}))
-    if name == "last_value":
-        return PanelBaseline("last")
-    if name.startswith("ratio_mean_w"):
-        return PanelBaseline("mean", window=int(name.removeprefix("ratio_mean_w")))
-    if name.startswith("ratio_ses_a"):
-        return PanelBaseline("ses", alpha=float(name.removeprefix("ratio_ses_a")))
-    return build(name, dataset, settings, seed, draws=1)
-
-
-def forecast_all(names: list[str], dataset: Dataset, until: int, births: BirthsScenario | None = None,
-                 settings: ModelSettings | None = None, seed: int = 1) -> tuple[pd.DataFrame, list[str]]:
-    """Point forecasts (area, level, year, model, mean) of every candidate, and refusals."""
-    frames, skipped = [], []
-    for name in names:
-        result = run_model(make(name, dataset, settings, seed), dataset, until, births)
-        skipped += result.skipped
-        if len(result.frame):
-            frames.append(result.frame[["area", "level", "year", "mean"]].assign(model=name))
-    if not frames:
-        return pd.DataFrame(columns=["area", "level", "year", "mean", "model"]), skipped
-    return pd.concat(frames, ignore_index=True), skipped
 
 
 @dataclass

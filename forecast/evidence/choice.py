@@ -1,205 +1,272 @@
-"""The nested choice: at each origin, which candidate (or combination) to trust, from the
-errors known at that origin only.
+"""The nested choice: at each origin, which forecast to trust, from the errors known then.
 
-Input: candidate forecasts ``area, level, origin, year, horizon, model, forecast, actual``
-(``actual`` NaN where not yet observed). For each origin ``o`` in turn:
+Input: forecasts ``area, level, origin, year, horizon, model, forecast, actual`` with the
+cell's ``tier`` (leaf or parent), ``basis`` (``births``, ``own history``) and ``size_class``
+(``actual`` NaN where not yet observed). The single forecasts (``forecast.evidence.base``)
+are first **combined** per cell (``combinations``): ``cohort_last_mean`` (the equal-weight
+mean of the cohort flow and the last value: the structural model hedged by the naive one),
+``median3`` (the median of the cohort flow, the last value and the global model, or the
+ratio mean where there is no global forecast), ``mean3`` (their mean) and ``trimmed_mean``
+(the mean of every single forecast but the highest and the lowest, with four or more).
+
+At each origin ``o`` in turn:
 
 1. **Evidence** = the forecasts made at earlier origins whose outcome year is <= ``o``.
-2. **Scores** (mean absolute percentage error) per model x area x level x horizon, shrunk
-   toward the dataset-wide figure: ``(n_a m_a + K P) / (n_a + K)`` with ``P`` the model's
-   level x horizon MAPE over every area, itself shrunk toward the model's level MAPE over
-   every horizon (``K = SHRINK`` pseudo-forecasts). One area with a long history ends up
-   with its own errors; many areas with short histories share theirs.
-3. **Nested combinations** are formed at ``o`` from the same scores: ``cohort_tuned`` (the
-   cohort drift setting with the best score: the drift window and damping chosen by
-   evidence) and ``weighted_top3`` (inverse-score weights over the three best candidates).
-   They become candidates themselves; their errors count from the next origins on.
-4. **Choice**: the candidate with the lowest score among those forecasting the cell at ``o``
-   and backed by at least ``MIN_EVIDENCE`` errors at the level; none: the cohort flow (no
-   evidence is not evidence against it). The candidates are the ``CORE`` three (the cohort
-   flow, the last value and their equal-weight mean) and, at a level x horizon where the
-   evidence shows it to be significantly better, the tuned ones (``TUNED``: the tuned drift
-   setting and the combinations over the grid). Significantly: the best tuned candidate's
-   APE minus the best core one's, averaged per origin, is below zero by more than
-   ``Z_ADMIT`` standard errors over at least ``MIN_ORIGINS`` origins (a one-sided paired
-   test, clustered by origin since one origin's errors move together across areas).
+2. **Relative scores.** For each candidate and group of cells, ``log(sum APE / sum APE of
+   the reference)`` over the cells both forecast (the reference is ``cohort_last_mean``):
+   below 0 the candidate erred less than the hedge. Scores are formed at every step of
+   ``cell (area x level x horizon) -> level x horizon x size class -> level x horizon ->
+   level -> every level`` (within the tier and basis) and each is shrunk toward the next
+   coarser one with ``K`` pseudo-errors: ``(n s + K s_coarser) / (n + K)``. One area with a
+   long history ends up with its own evidence; a thousand short ones share theirs; a
+   series that just started using births (``basis``) is not judged by the errors it made
+   without them.
+3. **Choice**: the candidate of ``CHOICES`` with the lowest shrunk score among those that
+   forecast the cell and have at least ``MIN_EVIDENCE`` errors at the level; with no such
+   candidate, the structural member (the cohort flow). Combinations need no test to be
+   chosen: they are the robust default of this literature (Timmermann 2006; Smith &
+   Tayman 2003 on population projections).
+
+Why so few candidates: on the real panels we ship, choosing freely among two dozen
+candidates (drift grids, smoothing weights, tuned combinations) lost out of sample: with a
+handful of origins the best of many is mostly the luckiest (the winner's curse). The
+candidates here are few and different in kind.
 
 The chosen forecasts at every backtest origin are the honest, out-of-sample record of the
-whole procedure (model ``evidence``); the same loop run at the base year gives the run's
-choice. Static combinations (equal-weight mean of cohort, last value and ratio mean;
-trimmed mean of every base candidate; the mean of the cohort flow and the last value) are
-computed per cell beforehand.
-
-Why the tuned candidates must pass a test: on the real panels we ship (China 2003-2025,
-Texas districts 2013-2023) choosing freely among the grid and its combinations lost out of
-sample to the core three: with a handful of origins the best of two dozen is mostly the
-luckiest (the winner's curse). Where the evidence is ample and consistent (many areas of
-one stable process), the tuned drift and the grid's combinations do win, and pass the test.
+procedure (model ``evidence``); the same loop run at the base year gives the run's choice.
 """
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from forecast.evidence.candidates import FALLBACK
+from forecast.evidence.base import STRUCTURAL
+from forecast.evidence.keys import codes
 
-KEY = ["area", "level", "origin", "year"]
-SHRINK = 5.0
+KEY = ["tier", "area", "level", "origin", "year"]
+CELL = ["tier", "area", "level", "origin", "year", "horizon", "basis", "size", "size_class"]
+K = 5.0  # pseudo-errors of the coarser group in each shrinkage step
 MIN_EVIDENCE = 3
-MEAN3 = ("cohort", "last_value", "ratio_mean_w3")
-HEDGE = ("cohort", "last_value")  # their mean: the structural model hedged by the naive one
-CORE = ("cohort", "last_value", "cohort_last_mean")
-TUNED = ("cohort_tuned", "weighted_top3", "mean3", "trimmed_mean")
-CHOICES = CORE + TUNED
+REFERENCE = "cohort_last_mean"
+HEDGE = (STRUCTURAL, "last_value")
+TRIO = (STRUCTURAL, "last_value", "global")
+MEMBERS = (STRUCTURAL, "last_value", "global", "ratio_mean_w3")
+CORE = (STRUCTURAL, "last_value", "cohort_last_mean")
+EXTRA = ("global", "median3", "mean3", "trimmed_mean")  # chosen only where they pass ``gate``
+CHOICES = CORE + EXTRA
+COMBINATIONS = ("cohort_last_mean", "median3", "mean3", "trimmed_mean")
+TRIM_MIN = 4
 Z_ADMIT = 1.645  # one-sided 5 % test
 MIN_ORIGINS = 3
-TRIM_MIN = 5  # candidates needed before the highest and lowest are trimmed
+GATE: int | None = 2  # tier x level x horizon
+CHOSEN_COLUMNS = CELL + ["forecast", "actual", "choice", "score", "top_low", "top_high"]
 
 
-def static_combinations(cand: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``mean3`` (equal-weight mean of the cohort flow, last value and the 3-year ratio
-    mean, where all three forecast), ``cohort_last_mean`` (the mean of the cohort flow and
-    the last value, where both forecast) and ``trimmed_mean`` (mean of every base candidate
-    without the highest and lowest, where at least ``TRIM_MIN`` forecast)."""
-    wide = cand.set_index(KEY + ["model"])["forecast"].unstack("model")
-    values = np.sort(wide.to_numpy(dtype=float), axis=1)  # NaN sort last
-    count = np.isfinite(values).sum(axis=1)
-    total = np.nansum(values, axis=1)
-    first = values[:, 0]
-    last = np.take_along_axis(values, np.maximum(count - 1, 0)[:, None], axis=1)[:, 0]
+@dataclass
+class Wide:
+    """Candidates side by side: one row per cell (``CELL`` + ``actual``), one column of
+    ``forecast`` per model (NaN where the model did not forecast the cell)."""
+
+    cells: pd.DataFrame
+    models: list[str]
+    forecast: np.ndarray
+
+    def column(self, model: str) -> np.ndarray:
+        return self.forecast[:, self.models.index(model)] if model in self.models \
+            else np.full(len(self.cells), np.nan)
+
+    def long(self, models: list[str] | None = None) -> pd.DataFrame:
+        """Long rows (CELL + actual, model, forecast) of the finite forecasts."""
+        frames = []
+        for m in models or self.models:
+            values = self.column(m)
+            ok = np.isfinite(values)
+            frames.append(self.cells[ok].assign(model=m, forecast=values[ok]))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def widen(cand: pd.DataFrame) -> Wide:
+    """Long candidates (CELL + actual, model, forecast) to ``Wide``."""
+    (cell,) = codes([cand], KEY)
+    first = np.unique(cell, return_index=True)[1]
+    models = sorted(cand["model"].unique())
+    m = pd.Index(models).get_indexer(cand["model"])
+    values = np.full((len(first), len(models)), np.nan)
+    values[cell, m] = cand["forecast"].to_numpy(dtype=float)
+    frame = cand.iloc[first][CELL + ["actual"]].reset_index(drop=True)
+    frame["basis"] = frame["basis"].fillna("")
+    return Wide(frame, models, values)
+
+
+def combinations(wide: Wide) -> Wide:
+    """``wide`` with the combination columns (see the module docstring)."""
+    s, lv = wide.column(STRUCTURAL), wide.column("last_value")
+    third = wide.column("global")
+    third = np.where(np.isfinite(third), third, wide.column("ratio_mean_w3"))
+    trio = np.column_stack([s, lv, third])
+    members = np.column_stack([wide.column(m) for m in MEMBERS])
+    count = np.isfinite(members).sum(axis=1)
+    ordered = np.sort(members, axis=1)  # NaN last
+    total = np.nansum(members, axis=1)
+    low = ordered[:, 0]
+    high = np.take_along_axis(ordered, np.maximum(count - 1, 0)[:, None], axis=1)[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        trimmed = np.where(count >= TRIM_MIN, (total - first - last) / (count - 2), np.nan)
-    out = [pd.DataFrame({"model": "trimmed_mean", "forecast": trimmed}, index=wide.index)]
-    if all(m in wide for m in MEAN3):
-        out.append(pd.DataFrame({"model": "mean3", "forecast": wide[list(MEAN3)].mean(axis=1, skipna=False)},
-                                index=wide.index))
-    if all(m in wide for m in HEDGE):
-        out.append(pd.DataFrame({"model": "cohort_last_mean",
-                                 "forecast": wide[list(HEDGE)].mean(axis=1, skipna=False)}, index=wide.index))
-    rows = pd.concat(out).reset_index().dropna(subset=["forecast"])
-    facts = cand.drop_duplicates(KEY)[KEY + ["horizon", "actual"]]
-    return rows.merge(facts, on=KEY)
+        columns = {
+            "cohort_last_mean": (s + lv) / 2,
+            "median3": np.where(np.isfinite(trio).all(axis=1), np.median(trio, axis=1), np.nan),
+            "mean3": np.where(np.isfinite(trio).all(axis=1), trio.mean(axis=1), np.nan),
+            "trimmed_mean": np.where(count >= TRIM_MIN, (total - low - high) / (count - 2), np.nan),
+        }
+    models = wide.models + [m for m in columns if m not in wide.models]
+    values = np.column_stack([wide.forecast] + [columns[m] for m in columns if m not in wide.models])
+    return Wide(wide.cells, models, values)
 
 
-def scores(known: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Shrunk MAPE: (by model x area x level x horizon, by model x level x horizon, by model x
-    level, evidence count by model x level)."""
-    ape = known.assign(ape=100 * (known["forecast"] - known["actual"]).abs() / known["actual"])
-    lv = ape.groupby(["model", "level"])["ape"].agg(["sum", "count"])
-    level_mape = lv["sum"] / lv["count"]
-    hz = ape.groupby(["model", "level", "horizon"])["ape"].agg(["sum", "count"])
-    prior = level_mape.reindex(hz.index.droplevel("horizon")).to_numpy()
-    horizon_mape = pd.Series((hz["sum"].to_numpy() + SHRINK * prior) / (hz["count"].to_numpy() + SHRINK),
-                             index=hz.index)
-    ar = ape.groupby(["model", "area", "level", "horizon"])["ape"].agg(["sum", "count"])
-    prior = horizon_mape.reindex(ar.index.droplevel("area")).to_numpy()
-    area_mape = pd.Series((ar["sum"].to_numpy() + SHRINK * prior) / (ar["count"].to_numpy() + SHRINK),
-                          index=ar.index)
-    return area_mape, horizon_mape, level_mape, lv["count"]
+def _codes(cells: pd.DataFrame) -> list[np.ndarray]:
+    """Group codes of every cell at each shrinkage step, coarse to fine."""
+    steps = [["tier"], ["tier", "level"], ["tier", "level", "horizon"],
+             ["tier", "level", "horizon", "size_class"], ["tier", "area", "level", "horizon"]]
+    return [codes([cells], s)[0] for s in steps]
 
 
-def lookup(cells: pd.DataFrame, area_mape: pd.Series, horizon_mape: pd.Series, level_mape: pd.Series,
-           counts: pd.Series) -> np.ndarray:
-    """The score of each row (model, area, level, horizon): the area's, else the dataset's at
-    that horizon, else the level's over every horizon; NaN without ``MIN_EVIDENCE`` errors."""
-    s = area_mape.reindex(pd.MultiIndex.from_frame(cells[["model", "area", "level", "horizon"]])).to_numpy()
-    h = horizon_mape.reindex(pd.MultiIndex.from_frame(cells[["model", "level", "horizon"]])).to_numpy()
-    idx = pd.MultiIndex.from_frame(cells[["model", "level"]])
-    lv = level_mape.reindex(idx).to_numpy()
-    n = counts.reindex(idx).fillna(0).to_numpy()
-    score = np.where(np.isfinite(s), s, np.where(np.isfinite(h), h, lv))
-    return np.where(n >= MIN_EVIDENCE, score, np.nan)
-
-
-def _beats(ape: pd.DataFrame, challenger: str, incumbent: str) -> bool:
-    """Whether ``challenger``'s APE is below ``incumbent``'s significantly in the rows ``ape``
-    (one level x horizon): the paired difference averaged per origin is below zero by more
-    than ``Z_ADMIT`` standard errors over at least ``MIN_ORIGINS`` origins."""
-    rows = ape[ape["model"].isin([challenger, incumbent])]
-    wide = rows.pivot_table(index=["area", "origin"], columns="model", values="ape").dropna()
-    if wide.shape[1] < 2:
-        return False
-    d = (wide[challenger] - wide[incumbent]).groupby(level="origin").mean()
-    return bool(len(d) >= MIN_ORIGINS and d.mean() + Z_ADMIT * d.std(ddof=1) / np.sqrt(len(d)) < 0)
-
-
-def admitted(known: pd.DataFrame) -> set[tuple[str, int]]:
-    """The level x horizon pairs at which the best ``TUNED`` candidate beats the best ``CORE``
-    one significantly in the errors ``known`` (see the module docstring)."""
-    if known.empty:
-        return set()
-    ape = known.assign(ape=100 * (known["forecast"] - known["actual"]).abs() / known["actual"])
-    mape = ape.groupby(["level", "horizon", "model"])["ape"].mean()
-    out = set()
-    for (level, horizon), part in mape.groupby(level=["level", "horizon"]):
-        part = part.droplevel(["level", "horizon"])
-        core, tuned = part.reindex(list(CORE)).dropna(), part.reindex(list(TUNED)).dropna()
-        if core.empty or tuned.empty or tuned.min() >= core.min():
+def gate(wide: Wide, known: np.ndarray, now: np.ndarray, groups: list[np.ndarray],
+         choices: tuple[str, ...], step: int = 1) -> np.ndarray:
+    """[now cells, choices]: True where the candidate is the reference, or its APE is
+    significantly below the reference's in the group of ``step`` (default: tier x basis x
+    level, every horizon): the paired difference averaged per origin of the forecasts is
+    below zero by more than ``Z_ADMIT`` standard errors over at least ``MIN_ORIGINS``
+    origins (a one-sided test, clustered by origin because one origin's errors move
+    together across areas and horizons)."""
+    out = np.zeros((int(now.sum()), len(choices)), dtype=bool)
+    if REFERENCE in choices:
+        out[:, choices.index(REFERENCE)] = True
+    if not known.any():
+        return out
+    actual = wide.cells["actual"].to_numpy(dtype=float)[known]
+    origin = wide.cells["origin"].to_numpy()[known]
+    ape_ref = np.abs(wide.column(REFERENCE)[known] - actual) / actual
+    code = groups[step]
+    size = int(code.max()) + 1
+    o_code, o_uniques = pd.factorize(origin)
+    for j, model in enumerate(choices):
+        if model == REFERENCE or model not in wide.models:
             continue
-        cell = ape[(ape["level"] == level) & (ape["horizon"] == horizon)]
-        if _beats(cell, tuned.idxmin(), core.idxmin()):
-            out.add((level, int(horizon)))
+        d = np.abs(wide.column(model)[known] - actual) / actual - ape_ref
+        ok = np.isfinite(d)
+        cluster = code[known][ok] * len(o_uniques) + o_code[ok]
+        total = np.bincount(cluster, d[ok], minlength=size * len(o_uniques))
+        count = np.bincount(cluster, minlength=size * len(o_uniques))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (total / count).reshape(size, len(o_uniques))  # NaN where no errors
+        n = np.isfinite(means).sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(means, axis=1)
+            sd = np.nanstd(means, axis=1, ddof=1)
+        passed = (n >= MIN_ORIGINS) & (mean + Z_ADMIT * sd / np.sqrt(np.maximum(n, 1)) < 0)
+        out[:, j] = passed[code[now]]
     return out
 
 
-def _allowed(now: pd.DataFrame, passed: set[tuple[str, int]]) -> np.ndarray:
-    """Rows of ``now`` that may be chosen: core candidates, and tuned ones where admitted."""
-    pair = pd.Series(list(zip(now["level"], now["horizon"].astype(int), strict=True)), index=now.index)
-    return (now["model"].isin(CORE) | (now["model"].isin(TUNED) & pair.isin(passed))).to_numpy()
-
-
-def _best(now: pd.DataFrame, group: list[str]) -> pd.DataFrame:
-    """The row of lowest score per group (scored rows only)."""
-    scored = now[np.isfinite(now["score"])]
-    return scored.loc[scored.groupby(group)["score"].idxmin()]
-
-
-def nested(cand: pd.DataFrame, origins: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the nested loop over ``origins`` (ascending; the last may be the base year with no
-    outcomes). Returns (the candidate table with the nested combinations added, the chosen
-    rows per origin: KEY, horizon, forecast, actual, choice, score, and top_low/top_high: the
-    range of the three best-scored candidates' forecasts of the cell)."""
-    cand = cand.copy()
-    chosen = []
-    cell = ["area", "level", "origin", "year", "horizon"]
-    for origin in sorted(origins):
-        known = cand[(cand["origin"] < origin) & (cand["year"] <= origin) & cand["actual"].notna()]
-        table = scores(known)
-        now = cand[cand["origin"] == origin].copy()
-        if now.empty:
+def relative_scores(wide: Wide, known: np.ndarray, now: np.ndarray, groups: list[np.ndarray],
+                    choices: tuple[str, ...]) -> np.ndarray:
+    """Shrunk relative scores [now cells, choices] from the errors of the ``known`` cells
+    (NaN where a candidate lacks ``MIN_EVIDENCE`` errors at the level or the reference is
+    missing)."""
+    actual = wide.cells["actual"].to_numpy(dtype=float)
+    ref = wide.column(REFERENCE)
+    out = np.full((int(now.sum()), len(choices)), np.nan)
+    if not known.any():
+        return out
+    a = actual[known]
+    ape_ref = np.abs(ref[known] - a) / a
+    for j, model in enumerate(choices):
+        if model not in wide.models:
             continue
-        now["score"] = lookup(now, *table)
-        extra = []
-        cohorts = now[now["model"].str.startswith("cohort")]
-        tuned = _best(cohorts, cell)
-        if len(tuned):
-            extra.append(tuned.assign(model="cohort_tuned", forecast=tuned["forecast"]))
-        top = now[np.isfinite(now["score"])].sort_values("score").groupby(cell).head(3)
-        if len(top):
-            w = 1 / top["score"].clip(lower=1e-6)
-            top = top.assign(w=w, wf=w * top["forecast"])
-            g = top.groupby(cell)
-            weighted = (g["wf"].sum() / g["w"].sum()).rename("forecast").reset_index()
-            weighted = weighted.merge(now.drop_duplicates(cell)[cell + ["actual"]], on=cell)
-            spread = g["forecast"].agg(["min", "max"]).rename(columns={"min": "top_low", "max": "top_high"})
-            extra.append(weighted.assign(model="weighted_top3"))
-        if extra:
-            added = pd.concat(extra, ignore_index=True)[cand.columns]
-            cand = pd.concat([cand, added], ignore_index=True)
-            added = added.assign(score=lookup(added, *table))
-            now = pd.concat([now, added], ignore_index=True)
-        best = _best(now[_allowed(now, admitted(known))], cell)
-        fallback = now[(now["model"] == FALLBACK)].merge(best[cell], on=cell, how="left", indicator=True)
-        fallback = fallback[fallback["_merge"] == "left_only"].drop(columns="_merge")
-        picked = pd.concat([best, fallback], ignore_index=True)
-        if len(top):
-            picked = picked.merge(spread.reset_index(), on=cell, how="left")
-        chosen.append(picked.rename(columns={"model": "choice"}))
-    if not chosen:
-        return cand, pd.DataFrame(columns=cell + ["forecast", "actual", "choice", "score", "top_low", "top_high"])
-    out = pd.concat(chosen, ignore_index=True)
-    for column in ("top_low", "top_high"):
-        if column not in out:
-            out[column] = np.nan
-    return cand, out[cell + ["forecast", "actual", "choice", "score", "top_low", "top_high"]]
+        ape = np.abs(wide.column(model)[known] - a) / a
+        paired = np.isfinite(ape) & np.isfinite(ape_ref)
+        score = np.zeros(int(now.sum()))
+        enough = None
+        for step, code in enumerate(groups):
+            k = code[known][paired]
+            size = int(code.max()) + 1
+            s = np.bincount(k, ape[paired], minlength=size)
+            r = np.bincount(k, ape_ref[paired], minlength=size)
+            n = np.bincount(k, minlength=size).astype(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.log((s + 1e-9) / (r + 1e-9))
+            mine = code[now]
+            n_now, v_now = n[mine], value[mine]
+            if step == 0:
+                score = np.where(n_now > 0, v_now, 0.0)
+            else:
+                score = np.where(n_now > 0, (n_now * v_now + K * score) / (n_now + K), score)
+            if step == 1:
+                enough = n_now >= MIN_EVIDENCE
+        out[:, j] = np.where(enough, score, np.nan)
+    return out
+
+
+def nested(cand: pd.DataFrame, origins: list[int],
+           choices: tuple[str, ...] = CHOICES) -> tuple[Wide, pd.DataFrame]:
+    """Run the nested loop over ``origins`` (ascending; the last may be the base year with no
+    outcomes). Returns the candidates side by side (with the combinations) and the chosen
+    rows per origin (``CHOSEN_COLUMNS``; ``top_low``/``top_high``: the range of the three
+    best-scored candidates' forecasts of the cell)."""
+    wide = combinations(widen(cand))
+    return wide, nested_wide(wide, origins, choices)
+
+
+def concat(first: Wide, second: Wide) -> Wide:
+    """Two candidate tables side by side in one (the union of their models)."""
+    models = first.models + [m for m in second.models if m not in first.models]
+    values = np.vstack([np.column_stack([part.column(m) for m in models]) for part in (first, second)])
+    cells = pd.concat([first.cells, second.cells], ignore_index=True)
+    return Wide(cells, models, values)
+
+
+def nested_wide(wide: Wide, origins: list[int], choices: tuple[str, ...] = CHOICES,
+                gated: int | None = GATE) -> pd.DataFrame:
+    """``nested`` on a table already side by side (with its combinations). ``gated``: the
+    shrinkage step at which departures from the reference must pass ``gate`` (None: no gate)."""
+    cells = wide.cells
+    groups = _codes(cells)
+    origin = cells["origin"].to_numpy()
+    year = cells["year"].to_numpy()
+    actual = cells["actual"].to_numpy(dtype=float)
+    values = np.column_stack([wide.column(m) for m in choices])
+    fallback = wide.column(STRUCTURAL)
+    fallback = np.where(np.isfinite(fallback), fallback, wide.column("cohort"))
+    chosen = []
+    for o in sorted(origins):
+        now = origin == o
+        if not now.any():
+            continue
+        known = (origin < o) & (year <= o) & (actual > 0)
+        score = relative_scores(wide, known, now, groups, choices)
+        if gated is not None:
+            free = np.array([m not in EXTRA for m in choices])
+            passed = gate(wide, known, now, groups, choices, gated)
+            score = np.where(free[None, :] | passed, score, np.nan)
+        forecasts = values[now]
+        score = np.where(np.isfinite(forecasts), score, np.nan)
+        has = np.isfinite(score).any(axis=1)
+        best = np.argmin(np.where(np.isfinite(score), score, np.inf), axis=1)
+        rows = np.arange(len(best))
+        value = np.where(has, forecasts[rows, best], fallback[now])
+        choice = np.where(has, np.asarray(choices, dtype=object)[best], STRUCTURAL)
+        order = np.argsort(np.where(np.isfinite(score), score, np.inf), axis=1)[:, :3]
+        top = np.take_along_axis(np.where(np.isfinite(score), forecasts, np.nan), order, axis=1)
+        with warnings.catch_warnings():  # cells with no scored candidate: NaN range
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanmin(top, axis=1), np.nanmax(top, axis=1)
+        part = cells[now].assign(forecast=value, choice=choice,
+                                 score=np.where(has, score[rows, best], np.nan),
+                                 top_low=low, top_high=high)
+        chosen.append(part[np.isfinite(part["forecast"].to_numpy(dtype=float))])
+    out = pd.concat(chosen, ignore_index=True) if chosen else pd.DataFrame(columns=CHOSEN_COLUMNS)
+    return out[CHOSEN_COLUMNS]

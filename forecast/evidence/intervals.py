@@ -69,14 +69,27 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
     """INTERVAL_COLUMNS for horizons 1..``horizons`` from ``errors`` (level, horizon,
     size_class, e); levels x classes with fewer than ``MIN_ERRORS`` errors in all are left out."""
     rows = []
-    for (level, size_class), part in errors.groupby(["level", "size_class"]):
-        if part["e"].notna().sum() < MIN_ERRORS:
+    errors = errors[errors["e"].notna()]
+    if errors.empty:
+        return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+    level_code, levels = pd.factorize(errors["level"].to_numpy(dtype=object))
+    size_class = errors["size_class"].to_numpy(dtype=int)
+    horizon = errors["horizon"].to_numpy(dtype=int)
+    e = errors["e"].to_numpy(dtype=float)
+    group = level_code * (int(size_class.max()) + 1) + size_class
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds):
+        if len(idx) < MIN_ERRORS:
             continue
-        walk = (part["e"] / np.sqrt(part["horizon"])).to_numpy()
-        measured = {h: g["e"].to_numpy() for h, g in part.groupby("horizon") if g["e"].notna().sum() >= MIN_ERRORS}
+        level, cls = levels[level_code[idx[0]]], int(size_class[idx[0]])
+        h_of, e_of = horizon[idx], e[idx]
+        walk = e_of / np.sqrt(h_of)
+        measured = {int(h): e_of[h_of == h] for h in np.unique(h_of) if (h_of == h).sum() >= MIN_ERRORS}
         widest = max(measured) if measured else None
+        walk_lo, walk_hi = conformal(walk)
+        previous = None
         for h in range(1, horizons + 1):
-            walk_lo, walk_hi = conformal(walk)
             if h in measured:
                 lo, hi = conformal(measured[h])
                 basis, n = "own errors at this horizon", len(measured[h])
@@ -87,11 +100,12 @@ def error_quantiles(errors: pd.DataFrame, horizons: int) -> pd.DataFrame:
             else:
                 lo, hi = walk_lo * math.sqrt(h), walk_hi * math.sqrt(h)
                 basis, n = "errors of every horizon scaled as a random walk", len(walk)
-            if rows and rows[-1][0] == level and rows[-1][2] == int(size_class):
-                # the band never narrows further ahead: at least the previous horizon's
-                lo, hi = min(lo, rows[-1][3]), max(hi, rows[-1][4])
-            rows.append((level, h, int(size_class), lo, hi, n, basis))
-    return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+            if previous is not None:  # the band never narrows further ahead
+                lo, hi = min(lo, previous[0]), max(hi, previous[1])
+            previous = (lo, hi)
+            rows.append((level, h, cls, lo, hi, n, basis))
+    out = pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype({"q_lo": float, "q_hi": float})
+    return out.sort_values(["level", "size_class", "horizon"], kind="stable").reset_index(drop=True)
 
 
 def apply(frame: pd.DataFrame, quantiles: pd.DataFrame) -> pd.DataFrame:
@@ -106,22 +120,28 @@ def apply(frame: pd.DataFrame, quantiles: pd.DataFrame) -> pd.DataFrame:
 
 def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
                      candidates: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The chosen forecasts (area, level, origin, year, horizon, size_class, forecast, actual,
-    choice) with p10/p90 built at each origin from the errors known then: those of the chosen
-    candidate itself where ``candidates`` (same layout, ``model``) has enough, else those of
-    the procedure's earlier choices; NaN where too few were known (the honest record).
+    """The final forecasts (area, level, origin, year, horizon, size_class, forecast, actual)
+    with p10/p90 built at each origin from the errors those same forecasts made earlier
+    (known then): combined, chosen and reconciled forecasts carry intervals from their own
+    nested errors. NaN where too few were known (the honest record). A forecast of zero
+    pupils that met pupils has no finite log error and is left out of the errors.
 
-    The procedure passes the errors of the tuned candidates only: one is chosen only where
-    its errors were significantly smaller than the core candidates' (``forecast.evidence.choice``),
-    so its interval comes from its own errors, not from the procedure's before it was
-    admitted. A core choice keeps the procedure's errors: the core three switch from area to
-    area and origin to origin, and the procedure's errors are the honest spread of that."""
-    chosen = chosen.assign(e=np.log(chosen["actual"] / chosen["forecast"]))
+    ``candidates`` (same layout, ``model``, log error ``e``): where a cell's choice is one of
+    them with enough errors of its own, its interval comes from those instead. The
+    procedure passes the candidates chosen only after a significance test
+    (``forecast.evidence.choice.EXTRA``): one is admitted because its errors were
+    significantly smaller, so the procedure's errors, which hold the era before it was
+    admitted, overstate its spread (on a stable synthetic panel 94 % coverage, its own 85 %).
+    The core candidates switch from area to area and origin to origin: the procedure's own
+    errors are the honest spread of that."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.log(chosen["actual"].to_numpy(dtype=float) / chosen["forecast"].to_numpy(dtype=float))
+    chosen = chosen.assign(e=np.where(np.isfinite(e), e, np.nan))
     out = []
     for origin in sorted(origins):
         known = chosen[(chosen["origin"] < origin) & (chosen["year"] <= origin) & chosen["e"].notna()]
         now = apply(chosen[chosen["origin"] == origin], error_quantiles(known, horizons))
-        if candidates is not None:
+        if candidates is not None and len(candidates):
             now = own_model_intervals(now, candidates, origin, horizons)
         out.append(now)
     return pd.concat(out, ignore_index=True) if out else chosen.assign(p10=np.nan, p90=np.nan)
@@ -130,6 +150,8 @@ def nested_intervals(chosen: pd.DataFrame, origins: list[int], horizons: int,
 def own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int, horizons: int) -> pd.DataFrame:
     """Replace the interval of each row by the one from its chosen candidate's own errors
     known at ``origin`` (where that candidate has enough at the level x horizon x class)."""
+    if candidates.empty:
+        return now
     known = candidates[(candidates["origin"] < origin) & (candidates["year"] <= origin)
                        & candidates["e"].notna() & candidates["model"].isin(now["choice"].unique())]
     now = now.copy()
@@ -141,3 +163,4 @@ def own_model_intervals(now: pd.DataFrame, candidates: pd.DataFrame, origin: int
         now.loc[index, "p10"] = own["p10"].to_numpy()[has]
         now.loc[index, "p90"] = own["p90"].to_numpy()[has]
     return now
+

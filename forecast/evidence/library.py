@@ -64,27 +64,39 @@ class ErrorLibrary:
         order = tuple(getattr(getattr(dataset, "system", None), "level_names", ()) or ())
         lo = np.full(len(cells), np.nan)
         hi = np.full(len(cells), np.nan)
-        used = []
+        used: set = set()
+        seen: dict = {}  # (role, horizon, size) -> (lo, hi, rows): cells share few keys
+        columns = {r: {c: part[c].to_numpy() for c in ("size_min", "size_max", "horizon", "q_lo", "q_hi")}
+                   | {"index": part.index.to_numpy()} for r, part in self.table.groupby("role")}
         for i, cell in enumerate(cells.itertuples(index=False)):
-            part = self.table[self.table["role"] == role(cell.level, order)]
-            if part.empty:
-                continue
-            inside = part[(part["size_min"] <= cell.size) & (cell.size < part["size_max"])]
-            if inside.empty:  # nearest class
-                centre = np.sqrt(part["size_min"].clip(lower=1) * part["size_max"].replace(np.inf, 1e12))
-                nearest = part.loc[(np.log(centre) - math.log(max(cell.size, 1))).abs().idxmin()]
-                inside = part[(part["size_min"] == nearest["size_min"])]
-            h = int(cell.horizon)
-            row = inside[inside["horizon"] == h]
-            scale = 1.0
-            if row.empty:
-                widest = int(inside["horizon"].max())
-                row, scale = inside[inside["horizon"] == widest], math.sqrt(h / widest)
-            # several sources may cover the cell: the widest (never narrower than any of them)
-            lo[i], hi[i] = row["q_lo"].min() * scale, row["q_hi"].max() * scale
-            used += [r for _, r in row.iterrows()]
-        rows = pd.DataFrame(used).drop_duplicates() if used else pd.DataFrame(columns=LIBRARY_COLUMNS)
+            key = (role(cell.level, order), int(cell.horizon), float(cell.size))
+            if key not in seen:
+                seen[key] = _cell(columns.get(key[0]), key[1], key[2])
+            lo[i], hi[i], rows = seen[key]
+            used.update(rows)
+        rows = self.table.loc[sorted(used)].drop_duplicates() if used else pd.DataFrame(columns=LIBRARY_COLUMNS)
         return lo, hi, rows.assign(source=self.source)
+
+
+def _cell(part: dict | None, h: int, size: float) -> tuple[float, float, list]:
+    """(q_lo, q_hi, library rows) of one role x years ahead x size: the size class that holds
+    the size, else the nearest; the horizon, else the widest one widened by sqrt(h / H);
+    where several sources cover it, the widest interval."""
+    if part is None:
+        return np.nan, np.nan, []
+    inside = (part["size_min"] <= size) & (size < part["size_max"])
+    if not inside.any():  # nearest class
+        centre = np.sqrt(np.clip(part["size_min"], 1, None) * np.where(np.isinf(part["size_max"]), 1e12,
+                                                                      part["size_max"]))
+        nearest = part["size_min"][np.argmin(np.abs(np.log(centre) - math.log(max(size, 1))))]
+        inside = part["size_min"] == nearest
+    row = inside & (part["horizon"] == h)
+    scale = 1.0
+    if not row.any():
+        widest = int(part["horizon"][inside].max())
+        row, scale = inside & (part["horizon"] == widest), math.sqrt(h / widest)
+    return (float(part["q_lo"][row].min() * scale), float(part["q_hi"][row].max() * scale),
+            list(part["index"][row]))
 
 
 def load_library(path: Path | None = None) -> ErrorLibrary | None:

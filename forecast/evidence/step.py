@@ -29,7 +29,9 @@ import pandas as pd
 from forecast.common.errors import UserInputError
 from forecast.data.config import RunConfig
 from forecast.data.dataset import Dataset, areas_below
+from forecast.evidence import cache
 from forecast.evidence.backtest import parse_origins
+from forecast.evidence.base import grade_levels
 from forecast.evidence.ensemble import apply_to_projection, lognormal_exceedance
 from forecast.evidence.library import load_library
 from forecast.evidence.procedure import (
@@ -59,31 +61,56 @@ def prepare(dataset: Dataset, config: RunConfig, seed: int) -> Prepared:
         return Prepared(None, notes)
     series = len(dataset.level_totals()[["area", "level"]].drop_duplicates())
     warmup = None  # the backtest horizon's worth of evidence-only origins before the first
-    if series > MANY_SERIES:
+    if series > MANY_SERIES and grade_levels(dataset):  # the grade flow is fitted per origin
         warmup = 0
         if len(origins) > LARGE_ORIGINS:
-            notes.append(f"evidence: {series} series, so the last {LARGE_ORIGINS} of {len(origins)} "
-                         "origins are backtested, without warm-up origins (cost; pooled over areas "
-                         "they are ample)")
+            notes.append(f"evidence: {series} series with grades, so the last {LARGE_ORIGINS} of "
+                         f"{len(origins)} origins are backtested, without warm-up origins (cost; "
+                         "pooled over areas they are ample)")
             origins = origins[-LARGE_ORIGINS:]
-    test = backtest_candidates(dataset, origins, b.horizon, config.model, seed, warmup=warmup)
+    settings = {"model": config.model.model_dump(mode="json"), "origins": list(origins),
+                "horizon": b.horizon, "warmup": warmup}
+    name = cache.key(dataset, settings)
+    test = cache.load(name)
+    if test is not None:
+        notes.append(f"evidence: backtest read from the cache ({cache.location()}; same data, "
+                     "settings and code; FORECAST_CACHE_DIR=off turns it off)")
+    else:
+        test = backtest_candidates(dataset, origins, b.horizon, config.model, seed, warmup=warmup)
+        cache.store(name, test)
     return Prepared(test, notes + [f"evidence: {n}" for n in test.notes])
 
 
-def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: RunConfig, name: str,
-          until: int, seed: int, seats: pd.Series | None) -> tuple[pd.DataFrame, dict]:
-    """The scenario's projection with the evidence-chosen level totals and intervals, and
-    the record of what was chosen (for run.json)."""
+def scenario_choice(prepared: Prepared, dataset: Dataset, config: RunConfig, name: str, until: int,
+                    seed: int, fitted=None):
+    """(the evidence-chosen forecast of scenario ``name``, run.json's record); the forecast
+    is None where the scenario sets what only the cohort flow can apply."""
     scenario = config.scenarios[name]
     overrides = _cohort_only_settings(scenario)
     if overrides:
         note = (f"scenario {name} sets {', '.join(overrides)}, which only the cohort flow can apply: "
                 "its projection is the cohort flow (the evidence-chosen default is not applied)")
-        return frame, {"method": "evidence", "origins": [], "horizon": None, "candidates": [],
-                       "intervals": {"borrowed": False, "source": "cohort flow Monte Carlo", "quantiles": []},
-                       "levels": {}, "notes": prepared.notes + [note], "why": note}
-    births = scenario.births
-    chosen = forecast_chosen(prepared.test, dataset, until, births, config.model, seed, load_library())
+        return None, {"method": "evidence", "origins": [], "horizon": None, "candidates": [],
+                      "intervals": {"borrowed": False, "source": "cohort flow Monte Carlo", "quantiles": []},
+                      "levels": {}, "notes": prepared.notes + [note], "why": note}
+    chosen = forecast_chosen(prepared.test, dataset, until, scenario.births, config.model, seed, load_library(),
+                             fitted)
+    return chosen, record(chosen, prepared)
+
+
+def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: RunConfig, name: str,
+          until: int, seed: int, seats: pd.Series | None, fitted=None) -> tuple[pd.DataFrame, dict]:
+    """The scenario's projection with the evidence-chosen level totals and intervals, and
+    the record of what was chosen (for run.json). ``fitted``: the run's cohort flow."""
+    chosen, rec = scenario_choice(prepared, dataset, config, name, until, seed, fitted)
+    if chosen is None:
+        return frame, rec
+    return adjust(frame, chosen, dataset, name, seats), rec
+
+
+def adjust(frame: pd.DataFrame, chosen, dataset: Dataset, name: str, seats: pd.Series | None) -> pd.DataFrame:
+    """``frame`` (the cohort flow's projection of scenario ``name``) with the chosen level
+    totals and intervals (see the module docstring)."""
     own = chosen.frame
     mc = own_series_totals(frame, dataset)[["area", "level", "year", "mean", "p10", "p90"]]
     mc = own[["area", "level", "year"]].merge(mc, on=["area", "level", "year"], how="left")
@@ -93,8 +120,7 @@ def apply(frame: pd.DataFrame, prepared: Prepared, dataset: Dataset, config: Run
     own = own.assign(p10=np.fmin(own["p10"].to_numpy(), low), p90=np.fmax(own["p90"].to_numpy(), high))
     out = apply_to_projection(frame, own[["area", "level", "year", "mean", "p10", "p90"]], dataset, name,
                               seats, label="evidence")
-    out = _widen_parents(out, chosen, dataset, name, seats)
-    return out, record(chosen, prepared)
+    return _widen_parents(out, chosen, dataset, name, seats)
 
 
 def _cohort_only_settings(scenario) -> list[str]:
@@ -115,15 +141,28 @@ def _cohort_only_settings(scenario) -> list[str]:
 
 def _widen_parents(proj: pd.DataFrame, chosen, dataset: Dataset, scenario: str,
                    seats: pd.Series | None) -> pd.DataFrame:
+    """A parent's band: its children's Monte Carlo band summed draw-wise (rescaled), widened
+    to its own empirical band (the conformal interval of the parents' reconciled forecasts)
+    where the backtest gave one, else to the leaves' band of the level's largest size class."""
     parents = [p for p, c in areas_below(dataset.areas).items() if set(c) - {p}]
     q = chosen.intervals
     if not parents or q.empty or "size_class" not in q:
         return proj
-    largest = q.sort_values("size_class").groupby(["level", "horizon"]).last()[["q_lo", "q_hi"]]
+    leaf_q = q[q["tier"] == "leaf"] if "tier" in q else q
+    largest = leaf_q.sort_values("size_class").groupby(["level", "horizon"]).last()[["q_lo", "q_hi"]]
     rows = ((proj["scenario"] == scenario) & proj["area"].isin(parents) & (proj["grade"] == "")).to_numpy()
     part = proj.loc[rows]
     idx = pd.MultiIndex.from_arrays([part["level"], part["year"] - dataset.base_year])
     lo, hi = (largest[c].reindex(idx).to_numpy(dtype=float) for c in ("q_lo", "q_hi"))
+    own = chosen.parents
+    if len(own) and own["p10"].notna().any():
+        own = own.set_index(["area", "level", "year"])
+        cells = pd.MultiIndex.from_frame(part[["area", "level", "year"]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            o_lo = np.log(own["p10"] / own["mean"]).reindex(cells).to_numpy(dtype=float)
+            o_hi = np.log(own["p90"] / own["mean"]).reindex(cells).to_numpy(dtype=float)
+        lo = np.where(np.isfinite(o_lo), o_lo, lo)
+        hi = np.where(np.isfinite(o_hi), o_hi, hi)
     mean = part["mean"].to_numpy(dtype=float)
     proj.loc[rows, "p10"] = np.where(np.isfinite(lo), np.fmin(part["p10"], mean * np.exp(lo)), part["p10"])
     proj.loc[rows, "p90"] = np.where(np.isfinite(hi), np.fmax(part["p90"], mean * np.exp(hi)), part["p90"])
@@ -158,10 +197,14 @@ def record(chosen, prepared: Prepared) -> dict:
             "intervals": {"borrowed": chosen.borrowed, "source": chosen.source,
                           "quantiles": chosen.intervals.replace({np.inf: None}).to_dict("records")},
             "levels": levels, "notes": prepared.notes + chosen.notes,
-            "why": "per area x level x horizon, of the cohort flow, the last value and their mean, the "
-                   "one with the lowest backtest MAPE (errors known at the base year, shrunk toward "
-                   "the dataset-wide figure); the cohort flow where none has evidence; see "
-                   "docs/accuracy.md"}
+            "why": "per area x level x horizon, of the cohort flow (cohort_entry: entry grades without "
+                   "births held or trended by their own errors), the last value and their mean, the "
+                   "one whose backtest errors known at the base year were smallest relative to the "
+                   "mean's (shrunk toward the level's and the dataset's); the global model and the "
+                   "median, mean and trimmed mean of the candidates only where significantly better "
+                   "than the mean; the cohort flow where none has evidence; then reconciled across "
+                   "the area tree (MinT with shrinkage, or bottom-up where its errors were smaller); "
+                   "see docs/accuracy.md"}
 
 
 def describe(record: dict) -> str:
