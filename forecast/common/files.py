@@ -34,12 +34,13 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_with(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""))
 
 
-def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
+def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1, encoding: str = "utf-8") -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
     inputs always give byte-identical files. Written to the file in chunks (never the whole
-    text in memory: a province's shortfall table is gigabytes of text)."""
+    text in memory: a province's shortfall table is gigabytes of text). ``encoding``
+    ``utf-8-sig``: UTF-8 with a byte-order mark, which Excel needs to read Chinese."""
     def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        with open(tmp, "w", encoding=encoding, newline="") as handle:
             for start in range(0, max(len(frame), 1), CSV_CHUNK_ROWS):  # a rounded copy per chunk only
                 frame.iloc[start:start + CSV_CHUNK_ROWS].round(decimals).to_csv(
                     handle, index=False, header=start == 0, lineterminator="\n")

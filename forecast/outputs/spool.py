@@ -69,12 +69,12 @@ class ProjectionSpool:
         for i in range(file.num_row_groups):
             yield file.read_row_group(i).to_pandas()
 
-    def write_csv(self, path: Path, decimals: int = 1) -> Path:
+    def write_csv(self, path: Path, decimals: int = 1, encoding: str = "utf-8") -> Path:
         """Append every chunk to ``path`` (numbers rounded as in the in-memory CSV); written
         to a temporary name first and renamed, so a failed run leaves no half file."""
         tmp = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        with open(tmp, "w", encoding=encoding, newline="") as handle:
             header = True
             for batch in self.batches():
                 handle.write(batch.round(decimals).to_csv(index=False, header=header, lineterminator="\n"))

@@ -63,8 +63,10 @@ def test_heatmap_stays_legible_with_a_thousand_areas(tmp_path):
     rng = np.random.default_rng(0)
     rows = [{"area": f"a{i:04d}", "level": "primary", "year": y, "scenario": "s",
              "deficit_seats_p90": float(rng.integers(0, 500))} for i in range(1000) for y in range(2021, 2026)]
+    spells = pd.DataFrame({"area": [f"a{i:04d}" for i in range(1000)], "level": "primary", "scenario": "s",
+                           "detail": "finest"})  # the rows shortfall_summary.csv lists
     inputs = ReportInputs(tmp_path, {}, pd.DataFrame(columns=["grade"]), shortfall=pd.DataFrame(rows),
-                          parents={f"a{i:04d}": f"p{i % 7}" for i in range(1000)})
+                          parents={f"a{i:04d}": f"p{i % 7}" for i in range(1000)}, spells=spells)
     path = _heatmap(inputs, tmp_path, "en")
     width, height = Image.open(path).size
     assert height < 40 * 100  # at most MAX_HEATMAP_ROWS rows, not 1,000

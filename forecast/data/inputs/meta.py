@@ -60,6 +60,7 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
     if not isinstance(data, dict):
         return {}, [("must be a mapping of keys (name, areas, base_year, ...), not a "
                      f"{type(data).__name__}", None, "error")], encoding
+    _areas_as_written(data, file)
     problems: list[tuple[str, str | None, str]] = []
     for key in data:
         if str(key) not in KNOWN_KEYS:
@@ -77,6 +78,35 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
             problems.append((f"{_plain(error)}{shown}", loc, "error"))
         return {}, _dedupe(problems), encoding
     return _normalised(data), problems, encoding
+
+
+def _areas_as_written(data: dict[str, Any], file: Path) -> None:
+    """Area ids, parents and names exactly as typed: YAML reads ``area: 007`` as the number 7,
+    ``0x1F`` as 31 and ``True`` as a flag, but the CSVs say ``007``; such values are replaced,
+    in place, by the text of the file (only when there are any: reading the nodes costs)."""
+    areas = data.get("areas")
+    if not isinstance(areas, list):
+        return
+    typed = [(i, k) for i, a in enumerate(areas) if isinstance(a, dict)
+             for k in ("area", "parent", "name") if isinstance(a.get(k), (int, float, bool))]
+    if not typed:
+        return
+    import yaml
+
+    from forecast.data.inputs.encoding import read_text
+    from forecast.data.inputs.yaml_loader import UniqueKeyLoader
+
+    root = yaml.compose(read_text(file)[0], Loader=UniqueKeyLoader)
+    nodes = next((v for k, v in root.value if k.value == "areas"), None)
+    if not isinstance(nodes, yaml.SequenceNode):
+        return
+    for i, key in typed:
+        entry = nodes.value[i]
+        if isinstance(entry, yaml.MappingNode):
+            raw = next((v.value for k, v in entry.value if k.value == key and isinstance(v, yaml.ScalarNode)),
+                       None)
+            if raw is not None:
+                areas[i][key] = raw
 
 
 def _normalised(data: dict[str, Any]) -> dict[str, Any]:
