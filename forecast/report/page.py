@@ -167,6 +167,8 @@ function figure(a,s){
 }
 function charts(){
   if(!window.Plotly)return;
+  if(D.locale&&!CFG.locale){Plotly.register({moduleType:'locale',name:'zh-CN',dictionary:D.locale});
+    CFG.locale='zh-CN';}
   const a=$('area').value, s=$('scenario').value;
   if(a){const f=figure(a,s); Plotly.react('fan',f.data,f.layout,CFG);}
   const h=HEAT[s]; if(h){Plotly.react('heat',h.data,h.layout,CFG);}
@@ -192,6 +194,26 @@ function startPlotly(){
 }
 requestAnimationFrame(()=>setTimeout(startPlotly,0));
 """
+
+# plotly.js's own words (the chart toolbar's tips, its notes) in Chinese: a locale registered
+# by the page's script, since the locale files are not part of the embedded bundle
+PLOTLY_ZH = {
+    "Autoscale": "自动缩放", "Box Select": "矩形选择", "Click to enter Colorscale title": "点击输入色标标题",
+    "Click to enter Plot title": "点击输入图标题", "Click to enter X axis title": "点击输入 X 轴标题",
+    "Click to enter Y axis title": "点击输入 Y 轴标题", "Compare data on hover": "悬停时比较数据",
+    "Double-click on legend to isolate one trace": "双击图例只显示该项",
+    "Double-click to zoom back out": "双击还原", "Download plot as a png": "下载为 PNG 图片",
+    "Download plot": "下载图片", "Lasso Select": "套索选择", "Orbital rotation": "轨道旋转",
+    "Pan": "平移", "Produced with Plotly.js": "由 Plotly.js 生成", "Reset": "重置", "Reset axes": "重置坐标轴",
+    "Reset camera to default": "重置视角", "Reset camera to last save": "恢复上次视角", "Reset view": "重置视图",
+    "Reset views": "重置视图", "Show closest data on hover": "悬停时显示最近的数据",
+    "Snapshot succeeded": "截图成功", "Sorry, there was a problem downloading your snapshot!": "抱歉，下载截图时出错！",
+    "Taking snapshot - this may take a few seconds": "正在截图，请稍候", "Toggle Spike Lines": "切换辅助线",
+    "Toggle show closest data on hover": "切换悬停显示最近数据", "Turntable rotation": "转盘旋转",
+    "Zoom": "缩放", "Zoom in": "放大", "Zoom out": "缩小", "Draw line": "画线", "Draw circle": "画圆",
+    "Draw rectangle": "画矩形", "Erase active shape": "删除所选形状", "Draw closed freeform": "画封闭图形",
+    "Draw open freeform": "画开放图形",
+}
 
 SPELL_COLUMNS = ["area", "level", "scenario", "base_year_deficit", "first_year_short_mean",
                  "first_year_short_p90", "last_year_short_mean", "last_year_short_p90",
@@ -547,7 +569,8 @@ def _assumptions(page: Page) -> str:
 def _sources(page: Page) -> str:
     simplified = page.inputs.simplified
     return (f"<h2>{page.t('sources')}</h2><ul>"
-            + "".join(f"<li>{html.escape(display(s, simplified))}</li>" for s in page.meta.get("sources") or [])
+            + "".join(f"<li>{html.escape(display(s, simplified, page.lang))}</li>"
+                    for s in page.meta.get("sources") or [])
             + "</ul>" + f'<p class="note">{page.t("print_note")}</p>')
 
 
@@ -583,7 +606,8 @@ def page_data(page: Page) -> dict:
             "scenarios": {s: scenario_name(s, lang) for s in page.scenarios},
             "series": series, "years": axes, "tables": tables, "page": PAGE_ROWS,
             "text": words, "font": FONT_STACK,
-            "colors": {"band": BAND, "mean": MEAN, "seats": SEATS, "target": TARGET}}
+            "colors": {"band": BAND, "mean": MEAN, "seats": SEATS, "target": TARGET},
+            **({"locale": PLOTLY_ZH} if lang == "zh" else {})}
 
 
 def render(inputs: ReportInputs, plots: list[Path] | None = None, lang: str = "en") -> str:

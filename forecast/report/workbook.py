@@ -126,7 +126,8 @@ def run_facts(inputs: ReportInputs, lang: str) -> pd.DataFrame:
     meta = inputs.meta
     rows = [(text("dataset", lang), meta.get("dataset")), (column("base_year", lang), meta.get("base_year")),
             (column("year", lang), meta.get("until")),
-            (column("scenario", lang), ", ".join(meta.get("scenarios") or [])),
+            (column("scenario", lang), ("、" if lang == "zh" else ", ").join(
+                scenario_name(s, lang) for s in meta.get("scenarios") or [])),
             (text("method", lang), method_name(meta.get("projection_method", "cohort"), lang)),
             (text("run_id", lang), meta.get("run_id")), (text("generated", lang), __version__),
             (text("coverage_note", lang), interval_note(meta, inputs.accuracy, lang))]
@@ -156,7 +157,7 @@ def sheets(inputs: ReportInputs, lang: str) -> dict[str, pd.DataFrame]:
     said = assumptions_in(inputs.meta, lang)
     out[text("assumptions", lang)] = pd.DataFrame({"assumption": said})
     out[text("sources", lang)] = pd.DataFrame(
-        {"source": [display(s, inputs.simplified) for s in inputs.meta.get("sources") or []]})
+        {"source": [display(s, inputs.simplified, lang) for s in inputs.meta.get("sources") or []]})
     if len(inputs.accuracy):
         out[text("accuracy", lang)] = inputs.accuracy
     return {name: _localised(frame, lang) for name, frame in out.items()}

@@ -35,3 +35,63 @@ def test_a_bad_cell_is_named_by_sheet_and_cell(tmp_path):
     assert any(s.startswith("template.xlsx: enrolment!C3:") for s in shown)
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1 and "enrolment!E14" in result.output and "Traceback" not in result.output
+
+
+def _chinese_workbook(path):
+    """The template with Chinese sheet names, headers and level names, as a planner types them."""
+    book = load_workbook(path)
+    book["enrolment"].title = "在校生"
+    sheet = book["在校生"]
+    for cell in sheet[1]:
+        cell.value = {"area": "区域", "year": "年份", "level": "学段", "grade": "年级",
+                      "students": "在校生"}.get(cell.value, cell.value)
+    levels = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior_general": "普通高中",
+              "senior_vocational": "中职"}
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.value = levels.get(cell.value, cell.value)
+    book["schools"]["B1"].value = "学段"
+    for (cell,) in book["schools"].iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.value = levels.get(cell.value, cell.value)
+    book.save(path)
+    return book
+
+
+def test_chinese_headers_and_level_names_are_aliases(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    _chinese_workbook(path)
+    folder = load_dataset(tmp_path / "demo")
+    book = load_dataset(path)
+    assert book.enrolment.equals(folder.enrolment)  # the same numbers, the contract's names
+    assert set(book.tables["schools"]["level"]) == set(folder.tables["schools"]["level"])
+    # a problem names the sheet as the planner named it
+    sheet = load_workbook(path)
+    sheet["在校生"]["E6"].value = "many"
+    sheet.save(path)
+    shown = [str(p) for p in inspect_dataset(path)[1] if p.severity == "error"]
+    assert shown == ["template.xlsx: 在校生!E6: 'many' is not a number"]
+
+
+def test_a_formula_without_a_saved_value_is_reported_as_a_formula(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    book = load_workbook(path)
+    book["enrolment"]["E5"].value = "=E3+E4"  # openpyxl saves formulas without their values
+    book.save(path)
+    shown = [str(p) for p in inspect_dataset(path)[1] if p.severity == "error"]
+    assert len(shown) == 1 and shown[0].startswith("template.xlsx: enrolment!E5: holds the formula =E3+E4")
+    assert "empty" not in shown[0]
+
+
+def test_workbook_errors_name_sheet_and_cell_never_csv_or_yaml(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    book = load_workbook(path)
+    book["areas"]["B4"].value = "nowhere"  # south's parent is not declared
+    book["enrolment"]["A7"].value = "east"  # an area the areas sheet does not declare
+    book.save(path)
+    shown = [str(p) for p in inspect_dataset(path)[1] if p.severity == "error"]
+    assert any(s.startswith("template.xlsx: areas!B4: area 'south' has parent 'nowhere'") for s in shown)
+    assert any(s.startswith("template.xlsx: enrolment!A7: area 'east' is not declared in the areas sheet")
+               for s in shown)
+    assert not any(".csv" in s or "dataset.yaml" in s for s in shown), shown
