@@ -372,19 +372,19 @@ def report(out_dir, lang) -> None:
         click.echo(text("wrote", lang, path=path))
 
 
-def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
+def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...], lang: str = "en"):
     """Shortfall table and run record from OUT when written for this config; else run."""
     import pandas as pd
 
     from forecast.pipeline import previous_outputs
+    from forecast.report.labels import text
 
     previous = previous_outputs(out, config, list(scenario) or None)
     if previous is not None:
-        click.echo(f"reading run {previous[1].get('run_id')} in {out} (same config, data, "
-                   f"scenarios and horizon {previous[1].get('until')})", err=True)
+        click.echo(text("reading_run", lang, run=previous[1].get("run_id"), out=out,
+                        until=previous[1].get("until")), err=True)
         return previous
-    click.echo(f"no run in {out} matches this config, data, scenarios and horizon: running it",
-               err=True)
+    click.echo(text("running_it", lang, out=out), err=True)
     result, _ = _run(config, list(scenario) or None, out)
     if result.shortfall.empty:
         for note in result.notes:
@@ -430,7 +430,7 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     lang = _lang(lang, dataset=dataset)
     if level is not None and level not in dataset.system.level_names:
         raise InputError(f"--level {level}: not a level; use one of {', '.join(dataset.system.level_names)}")
-    frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario)
+    frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario, lang)
     if frame.empty:
         raise InputError(text("no_demand", lang))
     if scenario:
@@ -450,9 +450,12 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
     from forecast.report.honesty import interval_note
+    from forecast.report.terminal import headline
 
-    click.echo(format_spells(summarise(frame, dataset, capacity, standards), dataset.base_year,
-                             lang, top=top))
+    spells = summarise(frame, dataset, capacity, standards)
+    for line in headline(spells, meta, dataset.base_year, lang):
+        click.echo(line)
+    click.echo(format_spells(spells, dataset.base_year, lang, top=top, names=_area_names(dataset, lang)))
     click.echo("† " + interval_note(meta, pd.DataFrame(), lang))
 
 

@@ -120,7 +120,9 @@ class Dataset:
     def summary(self) -> str:
         """A short text a planner can read: what is here and what each model can use."""
         totals = self.level_totals()
-        lines = [f"dataset {self.name} ({self.path})"]
+        from forecast.data.catalog import shown_path
+
+        lines = [f"dataset {self.name} ({shown_path(self.path)})"]
         lines.append(f"  areas: {len(self.areas)} ({', '.join(self.areas['area'][:8])}"
                      f"{', ...' if len(self.areas) > 8 else ''}); base year {self.base_year}")
         lines.append(f"  school system: {self.system.describe()}")

@@ -91,7 +91,9 @@ def validate_lines(dataset, lang: str) -> list[str]:
         return dataset.summary().splitlines()
     totals = dataset.level_totals()
     shown = ", ".join(str(a) for a in dataset.areas["area"][:8]) + ("，……" if len(dataset.areas) > 8 else "")
-    lines = [f"数据集 {dataset.name}（{dataset.path}）",
+    from forecast.data.catalog import shown_path
+
+    lines = [f"数据集 {dataset.name}（{shown_path(dataset.path)}）",
              f"  区域：{len(dataset.areas)} 个（{shown}）；基年 {dataset.base_year}",
              "  学制：" + "；".join(
                  f"{level(lv.name, 'zh')} {lv.grades[0]}-{lv.grades[-1]} 年级（{lv.entry_age} 岁入学，"
