@@ -2,8 +2,8 @@
 the tables and the scheduler export agree, on every shape of data.
 
 The same invariants run over the shipped Banan (the default run: the evidence method, its
-intervals borrowed), Texas (1,276 districts, K-5/6-8/9-12, assumed seats), Conghua (no
-enrolment), China (national), a ``forecast init`` dataset and a synthetic Chinese dataset whose
+intervals borrowed), Texas (1,276 districts, K-5/6-8/9-12, assumed seats), Conghua and
+Xingqing (no enrolment), China (national), a ``forecast init`` dataset and a synthetic Chinese dataset whose
 area ids look like numbers, a missing value or a flag (``007``, ``043912``, ``1e3``, ``NaN``,
 ``True``, ``0x1F``).
 
@@ -42,6 +42,7 @@ RUNS = {  # name -> (arguments of `forecast run`, language, whole report)
     "texas": (["--config", "texas", "--model", "cohort", "--draws", "20", "--until", "2025", "--no-report"],
               "en", False),
     "conghua": (["--config", "conghua"], "zh", True),
+    "xingqing": (["--config", "xingqing"], "zh", True),
     "china": (["--config", "china", "--model", "cohort", "--draws", "100"], "en", True),
     "init": (["--model", "cohort", "--draws", "100"], "en", True),
     "odd_ids": (["--draws", "200"], "zh", True),
@@ -144,7 +145,7 @@ def test_scheduler_json_validates_against_its_schema(run):
     schema = json.loads((REPO / "forecast" / "schemas" / "scheduler.schema.json").read_text(encoding="utf-8"))
     path = out / "scheduler.json"
     if not path.is_file():
-        assert name in ("conghua",)  # no enrolment: nothing to schedule
+        assert name in ("conghua", "xingqing")  # no enrolment: nothing to schedule
         return
     doc = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.validate(doc, schema)
