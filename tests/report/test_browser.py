@@ -20,14 +20,22 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
+    """Playwright and the system Chromium's path (one Playwright per module: two at once
+    cannot run in one thread)."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
         pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
     with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
+        yield p, path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    p, path = chromium
+    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+    yield launched
+    launched.close()
 
 
 def open_page(browser, path):
@@ -102,12 +110,10 @@ def test_chinese_page_has_no_tofu(browser, banan_report):
 
 
 @pytest.fixture(scope="module")
-def bare_browser(tmp_path_factory):
+def bare_browser(chromium, tmp_path_factory):
     """Chromium that sees no CJK font at all: fontconfig limited to the DejaVu fonts (or none),
     as on a planner's machine without Chinese fonts."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
+    p, path = chromium
     folder = tmp_path_factory.mktemp("fonts")
     dejavu = "/usr/share/fonts/truetype/dejavu"
     (folder / "fonts.conf").write_text(
@@ -116,10 +122,9 @@ def bare_browser(tmp_path_factory):
     import os
 
     env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"], env=env)
-        yield launched
-        launched.close()
+    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"], env=env)
+    yield launched
+    launched.close()
 
 
 def test_hover_text_uses_the_embedded_font_without_any_cjk_font(bare_browser, banan_report):
