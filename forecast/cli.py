@@ -133,17 +133,19 @@ def validate(path: str, lang) -> None:
         for problem in warnings:
             click.echo(f"  warning: {problem}", err=True)
         sys.exit(1)
+    from forecast.report.console import validate_lines, warning_text
     from forecast.report.labels import text
 
     lang = _lang(lang, dataset=dataset)
-    click.echo(dataset.summary())
+    for line in validate_lines(dataset, lang):
+        click.echo(line)
     if dataset.encodings:
-        click.echo("  encodings: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
-    refused = _readiness(dataset)
+        click.echo(f"  {text('encodings', lang)}: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
+    refused = _readiness(dataset, lang)
     for problem in warnings:
-        click.echo(f"  warning: {problem}")
+        click.echo(f"  {text('warning', lang)}: {warning_text(problem, lang)}")
     for line in _assumed_class_sizes(path, dataset):
-        click.echo(f"  warning: {line}")
+        click.echo(f"  {text('warning', lang)}: {line}")
     if refused:  # the model `run` fits refuses the data: exactly what `run` would say
         click.echo(f"{folder}: 1 problem(s)\n  {refused}", err=True)
         sys.exit(1)
@@ -181,22 +183,24 @@ def _config_problems(path: str, dataset) -> list:
             for line in lines]
 
 
-def _readiness(dataset) -> str | None:
+def _readiness(dataset, lang: str = "en") -> str | None:
     """What the models can do with the dataset, and how each entry grade will be projected
     (the model `run` fits, fitted here); the reason when the model refuses the data."""
     from forecast.common.errors import UserInputError
-    from forecast.models.readiness import entry_lines, entry_plan, model_readiness
+    from forecast.models.readiness import entry_plan
+    from forecast.report.console import entry_text_lines, readiness_lines
+    from forecast.report.labels import text
 
-    click.echo("  models:")
-    for line in model_readiness(dataset):
+    click.echo(f"  {text('models', lang)}:")
+    for line in readiness_lines(dataset, lang):
         click.echo(f"    {line}")
     if len(dataset.enrolment):
         try:
             methods, refusals = entry_plan(dataset)
         except UserInputError as exc:
             return f"the projection cannot be fitted: {exc}"
-        click.echo("  entry grades (how each area's youngest grades are projected):")
-        for line in entry_lines(methods, refusals):
+        click.echo(f"  {text('entry_heading', lang)}:")
+        for line in entry_text_lines(methods, refusals, lang):
             click.echo(f"    {line}")
     return None
 
@@ -286,7 +290,7 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
 
     check_out(out)  # before computing: a folder that cannot take the run fails in a second
     try:
-        if names and len(names) > 1:  # a progress bar only where there is progress to show
+        if names and len(names) > 1 and sys.stderr.isatty():  # a bar only where it can move
             with click.progressbar(length=len(names), label="scenarios", file=sys.stderr,
                                    show_pos=True) as bar:
                 result = run_pipeline(config, names, draws=draws, seed=seed, until=until,
@@ -375,38 +379,51 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
                            report=None if no_report else lang, engine=engine, grades=grades,
                            stream=stream, fmt=fmt)
-    for note in result.notes:
-        click.echo(f"{text('note', lang)}: {note}")
-    if result.dataset.warnings:
-        click.echo(f"{text('note', lang)}: {len(result.dataset.warnings)} input warning(s), listed by "
-                   "`forecast validate` and in run.json (input_warnings)")
-    if result.ensemble:
-        click.echo(_ensemble_lines(result.ensemble))
+    from forecast.pipeline import interval_statement, sub_class_counts
+    from forecast.report.console import coverage_lines, note_text
+    from forecast.report.terminal import choice_line, headline
+
     try:
-        if len(result.projections):
-            click.echo(summary_table(result, area, lang))
         spells = within(result.spells, result.dataset.areas, area)
     except AreaError as exc:
         raise InputError(str(exc)) from exc
+    meta = {"assumptions": result.assumptions, "sub_class_shortfalls": sub_class_counts(result)}
+    for line in headline(spells, meta, result.dataset.base_year, lang):
+        click.echo(line)
+    for note in result.notes:
+        click.echo(f"{text('note', lang)}: {note_text(note, lang)}")
+    if result.dataset.warnings:
+        click.echo(f"{text('note', lang)}: " + text("input_warnings", lang, n=len(result.dataset.warnings)))
+    if result.ensemble.get("method") == "auto":
+        click.echo(_ensemble_lines(result.ensemble))
+    elif choice_line(result.ensemble, lang):
+        click.echo(choice_line(result.ensemble, lang))
+    names = _area_names(result.dataset, lang)
+    if len(result.projections):
+        click.echo(summary_table(result, area, lang))
     if len(result.plan_check):
         inside = int(result.plan_check["target_inside_p10_p90"].sum())
         click.echo(text("plan_line", lang, inside=inside, n=len(result.plan_check)))
     if len(result.shortfall):
-        from forecast.report.honesty import interval_note
-
-        click.echo("\n" + format_spells(spells, result.dataset.base_year, lang, top=10))
-        method = result.ensemble.get("method", "cohort")
-        meta = {"projection_method": method, **({"evidence": result.ensemble} if method == "evidence" else {})}
-        click.echo("† " + interval_note(meta, result.accuracy, lang))
+        click.echo("\n" + format_spells(spells, result.dataset.base_year, lang, top=10, names=names))
+    if len(result.projections):
+        click.echo("† " + interval_statement(result)[lang])
     if len(result.coverage):
-        click.echo("\nwhat the planned seats cover (no enrolment, births only):")
-        for row in result.coverage.itertuples():
-            change = row.birth_driven_change_percent
-            cohorts = "cohorts n/a" if change != change else f"cohorts {change:+.1f} %"  # NaN: no births
-            click.echo(f"  {row.area} {row.level}: {row.planned_seats:,.0f} seats; {cohorts}; "
-                       f"{row.reading}")
+        click.echo("\n" + "\n".join(coverage_lines(result.coverage, lang, names)))
     for path in written:
         click.echo(text("wrote", lang, path=path))
+
+
+def _area_names(dataset, lang: str) -> dict[str, str]:
+    """Area id -> display name (Simplified for mainland datasets), for Chinese output."""
+    from forecast.report.labels import wants_simplified
+    from forecast.data.script import to_simplified
+
+    if "name" not in dataset.areas:
+        return {}
+    names = {str(a): str(n) for a, n in zip(dataset.areas["area"], dataset.areas["name"], strict=True)
+             if isinstance(n, str) and n}
+    return {a: to_simplified(n) for a, n in names.items()} if wants_simplified(dataset.meta) else names
 
 
 def _write_report(out: Path, lang: str, dataset=None, inputs=None) -> list[Path]:
@@ -443,19 +460,19 @@ def report(out_dir, lang) -> None:
         click.echo(text("wrote", lang, path=path))
 
 
-def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...]):
+def _shortfall_and_meta(config, out: Path, scenario: tuple[str, ...], lang: str = "en"):
     """Shortfall table and run record from OUT when written for this config; else run."""
     import pandas as pd
 
     from forecast.pipeline import previous_outputs
+    from forecast.report.labels import text
 
     previous = previous_outputs(out, config, list(scenario) or None)
     if previous is not None:
-        click.echo(f"reading run {previous[1].get('run_id')} in {out} (same config, data, "
-                   f"scenarios and horizon {previous[1].get('until')})", err=True)
+        click.echo(text("reading_run", lang, run=previous[1].get("run_id"), out=out,
+                        until=previous[1].get("until")), err=True)
         return previous
-    click.echo(f"no run in {out} matches this config, data, scenarios and horizon: running it",
-               err=True)
+    click.echo(text("running_it", lang, out=out), err=True)
     result, _ = _run(config, list(scenario) or None, out)
     if result.shortfall.empty:
         for note in result.notes:
@@ -502,7 +519,7 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     lang = _lang(lang, dataset=dataset)
     if level is not None and level not in dataset.system.level_names:
         raise InputError(f"--level {level}: not a level; use one of {', '.join(dataset.system.level_names)}")
-    frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario)
+    frame, meta = _shortfall_and_meta(config, Path(out_dir), scenario, lang)
     if frame.empty:
         raise InputError(text("no_demand", lang))
     run_years = sorted(set(frame["year"].astype(int)))
@@ -525,9 +542,12 @@ def shortfall(config_path, data_dir, out_dir, scenario, year, level, top, lang, 
     standards = standards_for(config)
     capacity = build_capacity(dataset, config.capacity, standards, until)
     from forecast.report.honesty import interval_note
+    from forecast.report.terminal import headline
 
-    click.echo(format_spells(summarise(frame, dataset, capacity, standards), dataset.base_year,
-                             lang, top=top))
+    spells = summarise(frame, dataset, capacity, standards)
+    for line in headline(spells, meta, dataset.base_year, lang):
+        click.echo(line)
+    click.echo(format_spells(spells, dataset.base_year, lang, top=top, names=_area_names(dataset, lang)))
     click.echo("† " + interval_note(meta, pd.DataFrame(), lang))
 
 
@@ -585,9 +605,10 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
                           sources=meta.get("sources") or sources(dataset),
                           assumptions=meta.get("assumptions") or capacity.assumptions)
     from forecast.outputs import update_run
+    from forecast.outputs.tables import csv_encoding
 
     with update_run(out) as folder:
-        path = out / export.write(doc, folder, fmt).relative_to(folder)
+        path = out / export.write(doc, folder, fmt, csv_encoding(dataset.meta)).relative_to(folder)
     click.echo(text("records_line", lang, n=len(recs)))
     click.echo(text("wrote", lang, path=path))
 
@@ -707,7 +728,8 @@ def backtest(config_path, data_dir, origins, horizon, models, out_dir, lang) -> 
     try:
         dataset = load_dataset(config.dataset_path())
         years = parse_origins(origins if origins is not None else settings.origins, dataset)
-        with click.progressbar(length=len(years), label="origins", file=sys.stderr) as bar:
+        with click.progressbar(length=len(years), label="origins", file=sys.stderr,
+                               hidden=not sys.stderr.isatty()) as bar:  # no lone label in a log
             test = run_backtest(dataset, years, horizon or settings.horizon, chosen, config.model,
                                 config.seed, settings.draws, progress=lambda _o: bar.update(1))
     except UserInputError as exc:

@@ -29,6 +29,7 @@ from forecast.evidence.stream import EvidenceSink
 from forecast.models.projection import COLUMNS, CohortFlow
 from forecast.models.registry import own_series_totals
 from forecast.outputs.spool import ProjectionSpool
+from forecast.outputs.tables import csv_encoding
 from forecast.planning import scheduler_export as export
 from forecast.planning.capacity import Capacity, build_capacity
 from forecast.planning.classes import classes_table
@@ -354,6 +355,7 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     the caller runs). ``until``: the horizon asked for when not the config's (``--until``)."""
     from forecast.outputs.manifest import verify
     from forecast.outputs.rundir import recover
+    from forecast.outputs.tables import read_table
 
     recover(out)
     record, table = out / "run.json", out / "shortfall.csv"
@@ -368,9 +370,7 @@ def previous_outputs(out: Path, config: RunConfig, scenarios: list[str] | None =
     if (meta.get("inputs_id") != inputs_id(config) or meta.get("until") != expected
             or not asked <= set(meta.get("scenarios") or [])):
         return None
-    from forecast.common.cells import restore  # names exactly as the run had them
-
-    return restore(pd.read_csv(table, keep_default_na=True)), meta
+    return read_table(table), meta
 
 
 def sources(dataset: Dataset) -> list[str]:
@@ -466,16 +466,17 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
         tables += [("capacity.csv", result.capacity.rolled, 1),
                    ("capacity_items.csv", result.capacity.items, 1)]
     written = []
+    encoding = csv_encoding(result.dataset.meta)  # a Chinese dataset's CSVs open in Chinese Excel
     for name, frame, decimals in tables:
         if name == "projections.csv" and result.spool is not None:  # streamed: copy chunk by chunk
             written.append(result.spool.write_parquet(out / "projections.parquet") if fmt == "parquet"
-                           else result.spool.write_csv(out / name, decimals))
+                           else result.spool.write_csv(out / name, decimals, encoding))
         elif name in PARQUET_TABLES and fmt == "parquet" and (len(frame) or name != "classes.csv"):
             path = out / name.replace(".csv", ".parquet")
             atomic_write_with(path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
             written.append(path)
         elif len(frame) or name == "projections.csv":
-            atomic_write_csv(out / name, frame, decimals=decimals)
+            atomic_write_csv(out / name, frame, decimals=decimals, encoding=encoding)
             written.append(out / name)
     if result.scheduler:
         written.append(export.write(result.scheduler, out, "json"))
@@ -496,10 +497,36 @@ def _write_tables(result: RunResult, out: Path, config: RunConfig, fmt: str = "c
             "evidence": result.ensemble if result.ensemble.get("method") == "evidence" else {},
             "notes": result.notes,
             "input_warnings": [str(w) for w in result.dataset.warnings]}
+    meta["interval_statement"] = interval_statement(result)
+    meta["sub_class_shortfalls"] = sub_class_counts(result)
     path = out / "run.json"
     atomic_write_text(path, json.dumps(json_safe(meta), ensure_ascii=False, indent=2) + "\n")
     written.append(path)
     return written
+
+
+def interval_statement(result: RunResult) -> dict:
+    """Where the run's intervals come from and how well such intervals held, in every
+    language, with the coverage it quotes: run.json's ``interval_statement``, printed by the
+    terminal and shown by report.html and report.xlsx (``forecast.report.honesty``)."""
+    from forecast.report.honesty import statement_record
+
+    method = result.ensemble.get("method", "cohort")
+    meta = {"projection_method": method, **({"evidence": result.ensemble} if method == "evidence" else {})}
+    return statement_record(meta, result.accuracy)
+
+
+def sub_class_counts(result: RunResult) -> dict:
+    """Per scenario, the finest area-levels short at P90 by less than one class only: not
+    short years, so not in the spells or the scheduler export; counted here."""
+    from forecast.planning.spells import sub_class_shortfalls
+
+    if result.shortfall.empty:
+        return {}
+    counts = sub_class_shortfalls(result.shortfall, result.dataset)
+    return {str(r.scenario): {"area_levels": int(r.area_levels),
+                              "largest_deficit_p90": round(float(r.largest_deficit_p90), 1)}
+            for r in counts.itertuples()}
 
 
 def _entry_summary(methods: pd.DataFrame) -> list[dict]:
@@ -515,7 +542,8 @@ def summary_table(result: RunResult, area: str | None = None, lang: str = "en") 
     year and the last year, per scenario. A parent without its own base-year figure shows the
     sum of its sub-areas (``Dataset.totals_in``)."""
     from forecast.data.area_filter import area_and_below
-    from forecast.report.labels import column, level, pad
+    from forecast.report.labels import column, level, pad, scenario_name, wants_simplified
+    from forecast.data.script import to_simplified
 
     proj = result.projections[result.projections["grade"] == ""]
     areas = result.dataset.areas
@@ -528,9 +556,14 @@ def summary_table(result: RunResult, area: str | None = None, lang: str = "en") 
     order = {lv: i for i, lv in enumerate(result.dataset.system.level_names)}
     cells = proj[proj["year"] == last].sort_values(["area", "scenario"]).copy()
     cells = cells.assign(_o=cells["level"].map(order)).sort_values(["area", "_o", "scenario"])
+    names = {}
+    if lang == "zh" and "name" in areas:  # 巴南区, not banan (every CSV has the id)
+        names = {a: to_simplified(str(n)) if wants_simplified(result.dataset.meta) else str(n)
+                 for a, n in zip(areas["area"], areas["name"], strict=True) if isinstance(n, str) and n}
     for row in cells.itertuples():
         observed = base.get((row.area, row.level), float("nan"))
         shown_base = "-" if pd.isna(observed) else f"{observed:,.0f}"
-        lines.append(f"{pad(row.area, 10)} {pad(level(row.level, lang), 18)} {pad(row.scenario, 16)} {shown_base:>10s} "
+        lines.append(f"{pad(names.get(row.area, row.area), 10)} {pad(level(row.level, lang), 18)} "
+                     f"{pad(scenario_name(row.scenario, lang), 16)} {shown_base:>10s} "
                      f"{row.mean:>10,.0f} {row.p10:>10,.0f} {row.p90:>10,.0f}")
     return "\n".join(lines)

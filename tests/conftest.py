@@ -175,3 +175,41 @@ def map_run(tmp_path_factory) -> Path:
                                       "--out", str(out), "--model", "cohort"])
     assert result.exit_code == 0, result.output
     return out
+
+
+ODD_IDS = ("043912", "1e3", "NaN", "True", "0x1F")  # ids a reader could take for numbers, NaN or a flag
+
+
+def write_odd_ids_dataset(folder: Path) -> Path:
+    """A district ``007`` of five sub-areas whose ids look like numbers, a missing value or a
+    flag (``ODD_IDS``), typed unquoted in dataset.yaml; primary totals 2016-2020 from births,
+    seats for each (some short), one planned school given in whole classrooms. A Chinese
+    dataset (``language: zh-CN``), so its outputs are in Chinese and its CSVs carry the BOM."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = dict(zip(ODD_IDS, ("甲片区", "乙片区", "丙片区", "丁片区", "戊片区"), strict=True))
+    (folder / "dataset.yaml").write_text(
+        "name: odd_ids\nlanguage: zh-CN\nbase_year: 2020\nareas:\n  - {area: 007, parent: null, name: 示例区}\n"
+        + "".join(f"  - {{area: {a}, parent: 007, name: {n}}}\n" for a, n in names.items()), encoding="utf-8")
+    rng = np.random.default_rng(7)
+    births, enrol, schools = [], [], []
+    for i, area in enumerate(ODD_IDS):
+        size = 200 + 60 * i
+        b = {y: round(size * (1 + 0.03 * (y - 2005)) * float(np.exp(rng.normal(0, 0.02)))) for y in range(2004, 2021)}
+        births += [(area, y, v) for y, v in b.items()]
+        for t in range(2016, 2021):
+            enrol.append((area, t, "primary", "", round(0.98 * sum(b[t - a] for a in range(6, 12)))))
+        seats = round(enrol[-1][4] * (0.9 if i % 2 == 0 else 1.3))  # 043912, NaN, 0x1F short today
+        # True: seats to spare but too few whole classrooms (a room shortage, no seat deficit)
+        rooms = enrol[-1][4] // 45 - 3 if area == "True" else ""
+        schools.append((area, "primary", seats, rooms, f"{names[area]}小学"))
+    pd.DataFrame(births, columns=["area", "year", "births"]).to_csv(folder / "births.csv", index=False)
+    pd.DataFrame(enrol, columns=["area", "year", "level", "grade", "students"]).to_csv(
+        folder / "enrolment.csv", index=False)
+    pd.DataFrame(schools, columns=["area", "level", "seats", "classrooms", "school"]).to_csv(
+        folder / "schools.csv", index=False)
+    pd.DataFrame([("新建小学", "NaN", "primary", 2023, "", 24, "")],
+                 columns=["project", "area", "level", "open_year", "seats", "classrooms",
+                          "floor_area_m2"]).to_csv(folder / "projects.csv", index=False)
+    return folder

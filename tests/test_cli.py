@@ -46,6 +46,8 @@ def test_validate_a_config_checks_its_dataset(tmp_path):
     from tests.conftest import REPO
 
     result = CliRunner().invoke(cli, ["validate", str(REPO / "configs" / "banan.yaml")])
+    assert result.exit_code == 0 and "数据集 banan" in result.output  # Banan declares zh-CN
+    result = CliRunner().invoke(cli, ["validate", str(REPO / "configs" / "banan.yaml"), "--lang", "en"])
     assert result.exit_code == 0 and "dataset banan" in result.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("dataset: banan\nuntil: soon\n")
@@ -87,7 +89,7 @@ def test_export_formats_and_bad_level(tmp_path):
 
 
 def test_run_without_enrolment_reports_coverage(tmp_path):
-    result = CliRunner().invoke(cli, ["run", "--config", "conghua", "--out", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["run", "--config", "conghua", "--out", str(tmp_path), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "no enrolment.csv" in result.output
     assert (tmp_path / "coverage.csv").is_file() and (tmp_path / "scheduler.json").is_file()
@@ -232,7 +234,7 @@ def test_a_write_failure_names_the_file_not_a_file(tmp_path, monkeypatch):
     import forecast.common.files
     import forecast.pipeline
 
-    def full(path, frame, decimals=1):
+    def full(path, frame, decimals=1, **kwargs):
         def fail(tmp):
             raise OSError(errno.ENOSPC, "No space left on device")  # a write names no file
         forecast.common.files.atomic_write_with(path, fail)

@@ -36,3 +36,13 @@ def test_committed_notebooks_carry_their_outputs(path):
     assert all(c.get("outputs") for c in code)
     if path.stem == "02_scenarios":  # the chart is shown, not closed before it is drawn
         assert any("image/png" in o.get("data", {}) for c in code for o in c["outputs"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_carry_no_developers_path(path):
+    """What a reader sees on GitHub names shipped data as data/<name>, never one machine's
+    folders."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"/(?:work|home|tmp|Users|root)/|[A-Z]:\\\\", text)

@@ -6,6 +6,7 @@ it 0600), so outputs follow the user's umask and colleagues on a shared drive ca
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import secrets
@@ -38,16 +39,27 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_with(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""))
 
 
-def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1) -> None:
+def byte_order_mark(encoding: str) -> bytes:
+    """The bytes a CSV in ``encoding`` starts with: the BOM for ``utf-8-sig``, none for
+    ``utf-8`` (the only two the writers produce)."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        raise ValueError(f"CSV outputs are UTF-8, with or without a byte-order mark, not {encoding}")
+    return codecs.BOM_UTF8 if encoding == "utf-8-sig" else b""
+
+
+def atomic_write_csv(path: Path, frame: pd.DataFrame, decimals: int = 1, encoding: str = "utf-8") -> None:
     """CSV with numbers rounded to ``decimals`` (persons to a tenth are plenty), so the same
     inputs always give byte-identical files. Written to the file in blocks of rows formatted
     column by column (forecast.common.csv_columns: pandas' bytes, never the whole text in
     memory: a province's shortfall table is gigabytes of text). Text cells that a
-    spreadsheet would run as a formula get a leading ``'`` (``forecast.common.cells``)."""
+    spreadsheet would run as a formula get a leading ``'`` (``forecast.common.cells``).
+    ``encoding`` ``utf-8-sig``: UTF-8 with a byte-order mark, which Excel needs to read
+    Chinese."""
     from forecast.common.cells import neutralise
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as handle:
+            handle.write(byte_order_mark(encoding))
             write_frame(handle, neutralise(frame), decimals, CSV_CHUNK_ROWS)
     atomic_write_with(path, write)
 

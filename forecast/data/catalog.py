@@ -46,6 +46,17 @@ def resolve_config(name_or_path: str | Path) -> Path:
     return shipped if shipped.is_file() else path
 
 
+def shown_path(path: str | Path) -> str:
+    """A dataset's folder as a reader should see it: a shipped dataset as ``data/<name>``
+    (not the absolute path of one installation, which a saved notebook or report would
+    carry to every reader), any other path as given."""
+    try:
+        inside = Path(path).resolve().relative_to((shipped_root() / "data").resolve())
+    except ValueError:
+        return str(path)
+    return str(Path("data") / inside)
+
+
 def list_datasets() -> list[Path]:
     """Shipped dataset folders (those with a dataset.yaml or an enrolment table)."""
     root = shipped_root() / "data"

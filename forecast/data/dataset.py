@@ -121,7 +121,9 @@ class Dataset:
     def summary(self) -> str:
         """A short text a planner can read: what is here and what each model can use."""
         totals = self.level_totals()
-        lines = [f"dataset {self.name} ({self.path})"]
+        from forecast.data.catalog import shown_path
+
+        lines = [f"dataset {self.name} ({shown_path(self.path)})"]
         lines.append(f"  areas: {len(self.areas)} ({', '.join(self.areas['area'][:8])}"
                      f"{', ...' if len(self.areas) > 8 else ''}); base year {self.base_year}")
         lines.append(f"  school system: {self.system.describe()}")
@@ -676,3 +678,32 @@ def leaves_below(areas: pd.DataFrame) -> pd.DataFrame:
     parents = set(areas["parent"].dropna())
     return pd.DataFrame([(top, a) for top, under in areas_below(areas).items()
                          for a in under if a not in parents], columns=["ancestor", "area"])
+
+
+def finest_with_demand(parent_of: dict | pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """True for each (area, level) row of ``pairs`` that is a *finest area*: no area below it
+    has demand for the same level. ``pairs`` lists the area-levels that have demand (e.g. the
+    area and level columns of the shortfall table; duplicates are fine).
+
+    The one definition every output uses (the spells' ``detail``, the scheduler's records,
+    the heatmaps, the terminal): a district whose sub-areas only hold planned sites (no
+    enrolment of their own) is the finest area there is for its levels, and is never dropped
+    as "a parent". ``parent_of``: area -> parent (or the dataset's areas frame)."""
+    if isinstance(parent_of, pd.DataFrame):
+        parent_of = dict(zip(parent_of["area"], parent_of["parent"], strict=True))
+    if pairs.empty:
+        return np.zeros(0, dtype=bool)
+    parent = pd.Series({str(a): p for a, p in parent_of.items()
+                        if p is not None and not pd.isna(p) and str(p) != ""}, dtype=object)
+    present = pairs[["area", "level"]].drop_duplicates()
+    covered: set[tuple[str, str]] = set()
+    node = present["area"].map(parent)  # every ancestor of an area-level with demand is covered
+    for _ in range(len(parent) + 1):
+        known = node.notna()
+        if not known.any():
+            break
+        covered.update(zip(node[known], present["level"][known], strict=True))
+        node = node[known].map(parent)
+        present = present[known]
+    keys = zip(pairs["area"], pairs["level"], strict=True)
+    return np.array([key not in covered for key in keys], dtype=bool)

@@ -31,6 +31,8 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from forecast.data.aliases import SHEETS as SHEET_ALIASES
+from forecast.data.aliases import rows_with_aliases
 from forecast.data.inputs.workbook_cells import (
     date_text,
     formula_reasons,
@@ -174,6 +176,7 @@ def read_workbook(path: Path) -> tuple[dict[str, Sheet], list[Problem]]:
         for table, index in chosen.items():
             sheet = _read_sheet(book.worksheets[index], used)
             used = sheet.cells
+            sheet.rows = rows_with_aliases(sheet.rows)  # 学段, 在校生, 小学 ... as the contract names them
             sheets[table] = sheet
             if sheet.beyond:
                 problems.append(Problem(f"{path.name}: {shown(sheet.title)}!{sheet.beyond}", "a "
@@ -190,6 +193,8 @@ def match_titles(titles: list[str], book: str) -> tuple[dict[str, int], list[Pro
     error naming both), a sheet matching no table (a warning with the closest name; the
     sheet is not read)."""
     tables = {table_key(t): t for t in known_tables()}
+    for alias, table in SHEET_ALIASES.items():  # 在校生 -> enrolment, ...
+        tables.setdefault(table_key(alias), table)
     found: dict[str, int] = {}
     problems = []
     for index, title in enumerate(titles):
@@ -290,11 +295,12 @@ def _located(problem: Problem, sheets: dict[str, Sheet], book: str) -> Problem:
     """``enrolment.csv row 14, column students`` -> ``enrolment!E14`` (the sheet's own row
     number, blank rows counted)."""
     name = problem.file.removesuffix(".csv")
+    reason = _sheet_words(problem.reason, sheets)
     if name == "dataset.yaml":
-        return Problem(f"{book}: dataset/areas sheets", problem.reason, None, problem.column, problem.severity)
+        return Problem(f"{book}: {_meta_cell(problem, sheets)}", reason, None, None, problem.severity)
     sheet = sheets.get(name)
     if sheet is None:
-        return Problem(f"{book}: sheet {name}", problem.reason, None, problem.column, problem.severity)
+        return Problem(f"{book}: sheet {name}", reason, None, None, problem.severity)
     header = sheet.rows[0] if sheet.rows else []
     row = _sheet_row(sheet, problem.row)
     cell = shown(sheet.title)
@@ -303,9 +309,43 @@ def _located(problem: Problem, sheets: dict[str, Sheet], book: str) -> Problem:
         cell += f"!{letter}{row}" if row is not None else f"!{letter}:{letter}"
     elif row is not None:
         cell += f"!{row}:{row}"
+    else:
+        cell += "!1:1"  # a column the sheet lacks: its header row
     reason = re.sub(r"\bduplicate of row (\d+)",
-                    lambda m: f"duplicate of row {_sheet_row(sheet, int(m.group(1)))}", problem.reason)
+                    lambda m: f"duplicate of row {_sheet_row(sheet, int(m.group(1)))}", reason)
     return Problem(f"{book}: {cell}", reason, None, None, problem.severity)
+
+
+def _sheet_words(reason: str, sheets: dict[str, Sheet]) -> str:
+    """A reason written for a folder of CSVs, said of the workbook's sheets."""
+    reason = reason.replace("declared in dataset.yaml", "declared in the areas sheet")
+    reason = reason.replace("dataset.yaml", "the dataset sheet")
+    return re.sub(r"\b(\w+)\.csv\b", lambda m: "sheet " + (shown(sheets[m.group(1)].title)
+                                                          if m.group(1) in sheets else m.group(1)), reason)
+
+
+def _meta_cell(problem: Problem, sheets: dict[str, Sheet]) -> str:
+    """The cell of the areas or dataset sheet a dataset.yaml problem is about (``areas!B5``
+    for a bad parent), else the two sheets by name."""
+    areas, info = _frame(sheets.get("areas")), _frame(sheets.get("dataset"))
+    quoted = re.match(r"^area (?:declared twice: )?'?([^',]+)'?", problem.reason)
+    if areas is not None and "area" in areas and (problem.column == "areas" or quoted):
+        sheet = sheets["areas"]
+        rows = [i for i, a in enumerate(areas["area"]) if quoted and a == quoted.group(1)]
+        if rows:
+            column = "parent" if "parent" in problem.reason and "parent" in areas else "area"
+            letter = get_column_letter(list(areas.columns).index(column) + 1)
+            row = rows[-1 if "twice" in problem.reason else 0]
+            return f"{shown(sheet.title)}!{letter}{sheet.numbers[row + 1]}"
+        return f"{shown(sheet.title)}!1:1"
+    if info is not None and {"key", "value"} <= set(info.columns) and problem.column:
+        sheet = sheets["dataset"]
+        key = str(problem.column).split(".")[0]
+        rows = [i for i, k in enumerate(info["key"]) if k == key]
+        letter = get_column_letter(list(info.columns).index("value") + 1)
+        return (f"{shown(sheet.title)}!{letter}{sheet.numbers[rows[0] + 1]}" if rows
+                else f"{shown(sheet.title)}!A:A")
+    return "dataset/areas sheets"
 
 
 def _sheet_row(sheet: Sheet, row: int | None) -> int | None:

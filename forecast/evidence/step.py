@@ -95,6 +95,8 @@ def scenario_choice(prepared: Prepared, dataset: Dataset, config: RunConfig, nam
                       "levels": {}, "notes": prepared.notes + [note], "why": note}
     chosen = forecast_chosen(prepared.test, dataset, until, scenario.births, config.model, seed, load_library(),
                              fitted)
+    # a borrowed band is never narrower than the errors the dataset's own backtest saw
+    chosen.frame = at_least_own_errors(chosen.frame, own_errors(prepared.test))
     return chosen, record(chosen, prepared)
 
 
@@ -121,6 +123,45 @@ def adjust(frame: pd.DataFrame, chosen, dataset: Dataset, name: str, seats: pd.S
     out = apply_to_projection(frame, own[["area", "level", "year", "mean", "p10", "p90"]], dataset, name,
                               seats, label="evidence")
     return _widen_parents(out, chosen, dataset, name, seats)
+
+
+def own_errors(test: EvidenceBacktest | None) -> pd.DataFrame:
+    """The dataset's own backtest errors of the chosen forecasts: level, horizon and the mean
+    absolute error as a share of the outcome (``ape``), where outcomes were observed."""
+    columns = ["level", "horizon", "ape"]
+    if test is None or test.chosen.empty:
+        return pd.DataFrame(columns=columns)
+    c = test.chosen[test.chosen["actual"].notna() & (test.chosen["actual"] > 0)]
+    ape = ((c["forecast"] - c["actual"]).abs() / c["actual"]).rename("ape")
+    return ape.groupby([c["level"], c["horizon"]]).mean().reset_index()[columns]
+
+
+def at_least_own_errors(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+    """A borrowed band never narrower than the errors the dataset's own backtest saw: where
+    the interval came from the shipped library (``basis``), P10 and P90 lie at least the
+    dataset's own mean absolute error of that level below and above the mean, at each horizon
+    where that error was measured and beyond (the largest measured at that horizon or
+    before; errors grow with the horizon). Own-backtest bands are the own errors' quantiles."""
+    if errors.empty or "basis" not in frame:
+        return frame
+    errors = errors.sort_values(["level", "horizon"])
+    floor = errors.assign(ape=errors.groupby("level")["ape"].cummax())
+    horizon = (frame["year"] - frame["year"].min() + 1) if "horizon" not in frame else frame["horizon"]
+    keyed = pd.DataFrame({"level": frame["level"].to_numpy(), "horizon": horizon.to_numpy(dtype=int)})
+    found = pd.merge_asof(keyed.reset_index().sort_values("horizon"),
+                          floor.astype({"horizon": int}).sort_values("horizon"),
+                          on="horizon", by="level", direction="backward").set_index("index")["ape"]
+    share = found.reindex(range(len(frame))).to_numpy(dtype=float)
+    borrowed = (frame["basis"] == "borrowed error library").to_numpy() & np.isfinite(share)
+    if not borrowed.any():
+        return frame
+    out = frame.copy()
+    mean = out["mean"].to_numpy(dtype=float)
+    low = np.where(borrowed, mean * np.clip(1 - share, 0, None), np.inf)
+    high = np.where(borrowed, mean * (1 + share), -np.inf)
+    out["p10"] = np.fmin(out["p10"].to_numpy(dtype=float), low)
+    out["p90"] = np.fmax(out["p90"].to_numpy(dtype=float), high)
+    return out
 
 
 def _cohort_only_settings(scenario) -> list[str]:
@@ -178,6 +219,7 @@ def record(chosen, prepared: Prepared) -> dict:
     over areas), the honest coverage and MAPE by horizon, and where the intervals come from."""
     frame = chosen.frame
     test = prepared.test
+    errors = own_errors(test)
     levels = {}
     for level, part in frame.groupby("level", sort=False):
         by_h = part.groupby("horizon")["choice"].agg(lambda s: s.value_counts().index[0])
@@ -195,6 +237,10 @@ def record(chosen, prepared: Prepared) -> dict:
             "horizon": test.horizon if test is not None else None,
             "candidates": test.names if test is not None else [],
             "intervals": {"borrowed": chosen.borrowed, "source": chosen.source,
+                          "at_least_own_errors": bool(chosen.borrowed and len(errors)),
+                          "own_errors_by_level": {lv: {int(h): round(float(v), 4) for h, v in
+                                                       zip(part["horizon"], part["ape"], strict=True)}
+                                                  for lv, part in errors.groupby("level", sort=False)},
                           "quantiles": chosen.intervals.replace({np.inf: None}).to_dict("records")},
             "levels": levels, "notes": prepared.notes + chosen.notes,
             "why": "per area x level x horizon, of the cohort flow (cohort_entry: entry grades without "

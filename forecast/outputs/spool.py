@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from forecast.common.csv_columns import write_frame
-from forecast.common.files import CSV_CHUNK_ROWS
+from forecast.common.files import CSV_CHUNK_ROWS, byte_order_mark
 from forecast.data.standards import Standards
 from forecast.planning.shortfall import grade_classes
 
@@ -71,7 +71,7 @@ class ProjectionSpool:
         for i in range(file.num_row_groups):
             yield file.read_row_group(i).to_pandas()
 
-    def write_csv(self, path: Path, decimals: int = 1) -> Path:
+    def write_csv(self, path: Path, decimals: int = 1, encoding: str = "utf-8") -> Path:
         """Append every chunk to ``path`` (numbers rounded as in the in-memory CSV); written
         to a temporary name first and renamed, so a failed run leaves no half file."""
         from forecast.common.cells import neutralise
@@ -79,6 +79,7 @@ class ProjectionSpool:
         tmp = path.with_name(path.name + ".part")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
+            handle.write(byte_order_mark(encoding))
             header = True
             for batch in self.batches():
                 write_frame(handle, neutralise(batch), decimals, CSV_CHUNK_ROWS, header=header)

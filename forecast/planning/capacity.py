@@ -3,6 +3,9 @@
 Every seat count says how it was obtained (``method``): counted seats, classrooms times the
 class-size limit, floor area divided by an assumed floor area per seat, or base-year
 enrolment at an assumed utilisation. The last two are assumptions and are listed as such.
+Classrooms are the whole rooms a dataset gives (``classrooms``, or the classes in use where
+only those are known); they are never derived from seats, so an area-level-year whose seat
+sources do not all give their classrooms has no classroom count (empty in capacity.csv).
 A mixed school (九年一贯制 ``primary+junior``, 完全中学 ``junior+senior_general``) splits its
 seats across its levels by a configurable share. Planned totals without a location (a
 district's "23,000 new places") are simply projects located at the district.
@@ -22,6 +25,7 @@ from forecast.data.system import DEFAULT, SchoolSystem, split_group
 
 CONTRIBUTION_COLUMNS = ["area", "level", "item", "open_year", "seats", "classrooms", "method", "note"]
 CAPACITY_COLUMNS = ["area", "level", "year", "existing_seats", "added_seats", "seats", "classrooms"]
+ROOMS_UNKNOWN = "_rooms_unknown"  # seat sources open that year that give no classrooms
 
 
 @dataclass
@@ -63,7 +67,9 @@ def build_capacity(dataset: Dataset, settings: CapacitySettings, standards: Stan
     items = pd.DataFrame(existing + projects, columns=CONTRIBUTION_COLUMNS)
     years = np.arange(dataset.base_year, until + 1)
     table = _by_year(items[items["level"].isin(dataset.system.level_names)], years)
-    return Capacity(items, table, _roll_up(table, dataset.areas), list(dict.fromkeys(notes)))
+    rolled = _roll_up(table, dataset.areas)
+    return Capacity(items, _whole_rooms_only(table), _whole_rooms_only(rolled),
+                    list(dict.fromkeys(notes)))
 
 
 def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Standards,
@@ -101,7 +107,7 @@ def _existing_items(dataset: Dataset, settings: CapacitySettings, standards: Sta
             seats = row.students / utilisation
             rows.append({"area": row.area, "level": row.level, "item": "existing",
                          "open_year": base, "seats": seats,
-                         "classrooms": seats / standards.limit(row.level),
+                         "classrooms": np.nan,  # no rooms are invented from assumed seats
                          "method": "existing: base-year enrolment / utilisation",
                          "note": f"{base} enrolment {row.students:,.0f} at utilisation {utilisation}"})
         if rows:
@@ -153,7 +159,7 @@ def _split(area: str, group: str, item: str, year: int, seats: float, classrooms
             level_seats = rooms * limit
         else:
             level_seats = seats * share
-            rooms = classrooms * share if not np.isnan(classrooms) else level_seats / limit
+            rooms = classrooms * share  # rooms are never invented from seats (NaN: not given)
         out.append({"area": area, "level": level, "item": item, "open_year": year,
                     "seats": level_seats, "classrooms": rooms, "method": method, "note": note})
     return out
@@ -182,21 +188,31 @@ def _num(row, column: str) -> float:
 
 def _by_year(items: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
     """Cumulative seats of each area and level in each year (a project counts from its
-    opening year on)."""
+    opening year on), with the number of seat sources that give no classrooms."""
     if items.empty:
-        return pd.DataFrame(columns=CAPACITY_COLUMNS)
+        return pd.DataFrame(columns=CAPACITY_COLUMNS + [ROOMS_UNKNOWN])
     opened = items["open_year"].to_numpy()[:, None] <= years[None, :]  # [item, year]
     seats = np.nan_to_num(items["seats"].to_numpy(dtype=float))[:, None] * opened
     existing = items["method"].str.startswith("existing").to_numpy()[:, None] * seats
+    rooms = items["classrooms"].to_numpy(dtype=float)
     long = pd.DataFrame({
         "area": np.repeat(items["area"].to_numpy(), len(years)),
         "level": np.repeat(items["level"].to_numpy(), len(years)),
         "year": np.tile(years, len(items)),
         "existing_seats": existing.ravel(), "seats": seats.ravel(),
-        "classrooms": (np.nan_to_num(items["classrooms"].to_numpy(dtype=float))[:, None] * opened).ravel()})
+        "classrooms": (np.nan_to_num(rooms)[:, None] * opened).ravel(),
+        ROOMS_UNKNOWN: (np.isnan(rooms)[:, None] & opened).ravel().astype(int)})
     table = long.groupby(["area", "level", "year"], as_index=False, sort=True).sum()
     table["added_seats"] = table["seats"] - table["existing_seats"]
-    return table[CAPACITY_COLUMNS]
+    return table[CAPACITY_COLUMNS + [ROOMS_UNKNOWN]]
+
+
+def _whole_rooms_only(table: pd.DataFrame) -> pd.DataFrame:
+    """``classrooms`` only where every seat source open that year gives its classrooms
+    (NaN otherwise: rooms are counted, never derived from seats)."""
+    out = table.drop(columns=ROOMS_UNKNOWN)
+    out["classrooms"] = out["classrooms"].where(table[ROOMS_UNKNOWN].to_numpy() == 0)
+    return out
 
 
 def _ancestry(areas: pd.DataFrame) -> pd.DataFrame:
@@ -212,5 +228,6 @@ def _roll_up(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
         return table.copy()
     joined = _ancestry(areas).merge(table, on="area")
     summed = (joined.drop(columns="area").rename(columns={"ancestor": "area"})
-              .groupby(["area", "level", "year"], as_index=False, sort=True)[CAPACITY_COLUMNS[3:]].sum())
-    return summed[CAPACITY_COLUMNS]
+              .groupby(["area", "level", "year"], as_index=False, sort=True)
+              [CAPACITY_COLUMNS[3:] + [ROOMS_UNKNOWN]].sum())
+    return summed[CAPACITY_COLUMNS + [ROOMS_UNKNOWN]]

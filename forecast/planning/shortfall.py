@@ -7,8 +7,17 @@ For each area x level x year x scenario:
   projected, else ceil(level demand / level limit);
 - ``avg_class_size`` = mean demand / classrooms, the class size if every pupil were seated in
   the classrooms there are; flags compare it with the limit (45/50), and with the large (56)
-  and super-large (66) thresholds;
+  and super-large (66) thresholds. Only where the dataset gives whole classrooms: rooms are
+  never derived from seats, so these are empty for a dataset of seats only;
+- ``classrooms_to_build`` = whole rooms: the mean seat deficit / the class-size limit, rounded
+  up; where whole classrooms are given, at least the classes needed by grade minus those
+  classrooms (a room shortage can exist without a seat deficit). ``classrooms_basis`` says
+  which of the two it is (empty when nothing is to be built);
 - ``p_shortfall`` = share of Monte Carlo draws whose demand exceeds the seats.
+
+A deficit smaller than one class (fewer pupils than the class-size limit) is not a short
+year (``short_year``): the spells and the scheduler list only area-levels short by at least
+one class, and count the others apart (``spells.sub_class_shortfalls``).
 """
 
 from __future__ import annotations
@@ -24,7 +33,28 @@ from forecast.planning.capacity import Capacity
 COLUMNS = ["area", "level", "year", "scenario", "demand_mean", "demand_p90", "seats",
            "deficit_seats", "classes_needed", "classrooms", "avg_class_size", "seat_shortfall",
            "over_standard_class_size", "large_class_risk", "super_large_class_risk", "p_shortfall"]
-EXTRA = ["class_size_limit", "deficit_seats_p90", "classrooms_to_build"]
+EXTRA = ["class_size_limit", "deficit_seats_p90", "classrooms_to_build", "classrooms_basis"]
+FOR_SEATS = "seat deficit / class-size limit"
+FOR_ROOMS = "classes needed by grade exceed the classrooms given"
+
+
+def short_year(deficit, limit):
+    """True where a deficit is at least one class (``deficit`` >= the class-size limit): a
+    smaller deficit is not a short year, and is counted apart."""
+    return np.asarray(deficit, dtype=float) >= np.asarray(limit, dtype=float) - 1e-9
+
+
+def rooms_to_build(deficit: pd.Series, limit: pd.Series, classes_needed: pd.Series,
+                   classrooms: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Whole classrooms to build and why: the seat deficit in classes (rounded up); where the
+    dataset gives whole classrooms, at least the classes needed by grade minus those rooms.
+    Where only seats are given no rooms are invented, so no room shortage is claimed."""
+    for_seats = np.ceil(np.asarray(deficit, dtype=float) / np.asarray(limit, dtype=float) - 1e-9).clip(min=0)
+    gap = np.asarray(classes_needed, dtype=float) - np.asarray(classrooms, dtype=float)
+    for_rooms = np.ceil(np.nan_to_num(gap, nan=0.0) - 1e-9).clip(min=0)  # NaN: rooms not given
+    rooms = np.fmax(for_seats, for_rooms)
+    basis = np.where(rooms <= 0, "", np.where(for_seats >= for_rooms, FOR_SEATS, FOR_ROOMS))
+    return rooms, basis
 
 
 def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
@@ -40,7 +70,7 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
         frame["p_shortfall"] = np.nan
     seats = capacity.rolled[["area", "level", "year", "seats", "classrooms"]]
     frame = frame.merge(seats, on=["area", "level", "year"], how="left")
-    frame[["seats", "classrooms"]] = frame[["seats", "classrooms"]].fillna(0.0)
+    frame["seats"] = frame["seats"].fillna(0.0)  # classrooms stay empty where none are given
     # Nothing counted means nothing there: the probability of a shortfall is then 1 if any
     # demand exists, which the merge cannot know from the draws, so compute it from the mean.
     unknown = frame["p_shortfall"].isna() & (frame["seats"] == 0)
@@ -51,12 +81,13 @@ def compare(projections: pd.DataFrame, capacity: Capacity, standards: Standards,
     frame["classes_needed"] = _classes_needed(projections, frame, standards, classes)
     frame["deficit_seats"] = (frame["demand_mean"] - frame["seats"]).clip(lower=0)
     frame["deficit_seats_p90"] = (frame["demand_p90"] - frame["seats"]).clip(lower=0)
-    frame["classrooms_to_build"] = np.ceil((frame["classes_needed"] - frame["classrooms"]).clip(lower=0) - 1e-9)
+    frame["classrooms_to_build"], frame["classrooms_basis"] = rooms_to_build(
+        frame["deficit_seats"], limit, frame["classes_needed"], frame["classrooms"])
     with np.errstate(divide="ignore", invalid="ignore"):
         avg = frame["demand_mean"] / frame["classrooms"].where(frame["classrooms"] > 0)
     frame["avg_class_size"] = avg
     frame["seat_shortfall"] = frame["deficit_seats"] > 0
-    frame["over_standard_class_size"] = avg > limit
+    frame["over_standard_class_size"] = (avg > limit).astype("boolean").where(avg.notna())
     large = per_level(frame["level"], standards.large)
     super_large = per_level(frame["level"], standards.super_large)
     frame["large_class_risk"] = (avg >= large).astype("boolean").where(large.notna())

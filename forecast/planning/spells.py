@@ -19,22 +19,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.data.dataset import Dataset, leaves_below
+from forecast.data.dataset import Dataset, areas_below, finest_with_demand, leaves_below
 from forecast.data.standards import Standards
 from forecast.planning import scheduler_export as export
 from forecast.planning.capacity import Capacity
-from forecast.planning.shortfall import add_children_sums, compare
+from forecast.planning.shortfall import add_children_sums, compare, short_year
 
 SUMMARY_COLUMNS = [
     "area", "area_name", "level", "scenario", "detail", "short_in_base_year", "base_year_deficit",
     "first_year_short_mean", "first_year_short_p90", "last_year_short_mean", "last_year_short_p90",
     "years_short_p90", "peak_year", "peak_deficit_mean", "peak_deficit_p90",
-    "peak_deficit_children_sum", "classrooms_to_build", "standard_schools_mean",
+    "peak_deficit_children_sum", "classrooms_to_build", "classrooms_basis", "standard_schools_mean",
     "standard_schools_p90", "lead_time_years", "latest_start_year", "start_already_late",
-    "p_shortfall_first_year", "planned_projects"]
+    "earliest_opening_year", "p_shortfall_first_year", "planned_projects", "capacity_assumed"]
 WHOLE = ["first_year_short_mean", "first_year_short_p90", "last_year_short_mean",
          "last_year_short_p90", "years_short_p90", "peak_year", "classrooms_to_build",
-         "standard_schools_mean", "standard_schools_p90", "lead_time_years", "latest_start_year"]
+         "standard_schools_mean", "standard_schools_p90", "lead_time_years", "latest_start_year",
+         "earliest_opening_year"]
 
 
 def observed_base(dataset: Dataset) -> pd.DataFrame:
@@ -97,35 +98,36 @@ def summarise(shortfall: pd.DataFrame, dataset: Dataset, capacity: Capacity,
     if "deficit_children_sum_p90" not in sf:
         sf = sf.assign(deficit_children_sum_p90=np.nan)
     groups = sf.groupby(key, sort=False)
-    short90 = sf[sf["deficit_seats_p90"] > 0].groupby(key)["year"]
-    short = sf[sf["deficit_seats"] > 0].groupby(key)["year"]
+    limit = _limits(sf, standards)
+    short90 = sf[short_year(sf["deficit_seats_p90"], limit)].groupby(key)["year"]
+    short = sf[short_year(sf["deficit_seats"], limit)].groupby(key)["year"]
     kids = groups["deficit_children_sum_p90"].max()
     table = pd.DataFrame({
         "first_year_short_p90": short90.min(), "last_year_short_p90": short90.max(),
         "years_short_p90": short90.count(), "first_year_short_mean": short.min(),
         "last_year_short_mean": short.max(), "peak_deficit_children_sum": kids,
-        "_has_kids": groups["deficit_children_sum_p90"].count() > 0,
         "peak_deficit_mean": groups["deficit_seats"].max(), "peak_deficit_p90": groups["deficit_seats_p90"].max(),
     })
     table["peak_year"] = sf.loc[groups["deficit_seats_p90"].idxmax(), key + ["year"]].set_index(key)["year"]
-    table = table[table["first_year_short_p90"].notna() | (table["peak_deficit_children_sum"] > 0)]
+    table = _listed(table, sf, dataset)
     if table.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     never = table["first_year_short_p90"].isna()  # a parent listed for its sub-areas only
     table.loc[never, ["peak_year", "peak_deficit_mean", "peak_deficit_p90"]] = np.nan
     table["years_short_p90"] = table["years_short_p90"].fillna(0)
-    base = sf[sf["year"] == dataset.base_year].set_index(key)["deficit_seats"]
+    at_base = sf["year"] == dataset.base_year
+    base = sf[at_base].set_index(key)["deficit_seats"]
     table["base_year_deficit"] = base.reindex(table.index)
-    table["short_in_base_year"] = (table["base_year_deficit"] > 0).astype("boolean").where(
+    base_short = pd.Series(short_year(sf.loc[at_base, "deficit_seats"], limit[at_base.to_numpy()]),
+                           index=base.index)
+    table["short_in_base_year"] = base_short.reindex(table.index).astype("boolean").where(
         table["base_year_deficit"].notna())
     first = sf.set_index(key + ["year"])["p_shortfall"]
     lookup = pd.MultiIndex.from_arrays([table.index.get_level_values(i) for i in range(3)]
                                        + [table["first_year_short_p90"].fillna(-1).astype(int)])
     table["p_shortfall_first_year"] = first.reindex(lookup).to_numpy()
     table = table.reset_index()
-    parents = set(dataset.areas["parent"].dropna())
-    # a parent whose sub-areas have no rows of their own is the finest detail there is
-    table["detail"] = np.where(table["area"].isin(parents) & table["_has_kids"], "aggregate", "finest")
+    table["detail"] = np.where(table.pop("_finest"), "finest", "aggregate")
     names = dict(zip(dataset.areas["area"], dataset.areas["name"], strict=True)) \
         if "name" in dataset.areas else {}
     table["area_name"] = table["area"].map(lambda a: "" if pd.isna(names.get(a)) else str(names.get(a)))
@@ -138,12 +140,17 @@ def summarise(shortfall: pd.DataFrame, dataset: Dataset, capacity: Capacity,
         "standard_schools_p90": r["standard_schools_needed_p90"],
         "lead_time_years": r["lead_time_years"], "latest_start_year": r["latest_start_year"],
         "start_already_late": r["start_already_late"],
+        "earliest_opening_year": r["earliest_opening_year"],
+        "classrooms_basis": r["classrooms_basis"], "capacity_assumed": r["capacity_assumed"],
         "planned_projects": "; ".join(r["planned_projects"]), "_priority": r["priority"]}
         for r in records], columns=key + ["classrooms_to_build", "standard_schools_mean",
                                           "standard_schools_p90", "lead_time_years", "latest_start_year",
-                                          "start_already_late", "planned_projects", "_priority"])
+                                          "start_already_late", "earliest_opening_year",
+                                          "classrooms_basis", "capacity_assumed", "planned_projects",
+                                          "_priority"])
     table = table.merge(plan, on=key, how="left")
     table["planned_projects"] = table["planned_projects"].fillna("")
+    table["classrooms_basis"] = table["classrooms_basis"].fillna("")
     table["_priority"] = table["_priority"].fillna(0.0)
     table["_agg"] = table["detail"] == "aggregate"
     table = table.sort_values(["scenario", "_agg", "_priority", "first_year_short_p90", "area"],
@@ -152,4 +159,56 @@ def summarise(shortfall: pd.DataFrame, dataset: Dataset, capacity: Capacity,
     for column in WHOLE:
         table[column] = pd.to_numeric(table[column]).round().astype("Int64")
     table["start_already_late"] = table["start_already_late"].astype("boolean")
+    table["capacity_assumed"] = table["capacity_assumed"].astype("boolean")
     return table[SUMMARY_COLUMNS].reset_index(drop=True)
+
+
+def _limits(sf: pd.DataFrame, standards: Standards | None) -> np.ndarray:
+    """The class-size limit of every row (one class: the smallest deficit that is a short year)."""
+    if "class_size_limit" in sf or standards is None:
+        return sf["class_size_limit"].to_numpy(dtype=float)
+    return sf["level"].map(lambda lv: float(standards.limit(lv))).to_numpy(dtype=float)
+
+
+def _finest_mask(sf: pd.DataFrame, dataset: Dataset, keys: pd.DataFrame) -> np.ndarray:
+    """The finest area-levels among ``keys`` (area, level), by ``finest_with_demand`` over the
+    area-levels with rows in the shortfall table."""
+    present = sf[["area", "level"]].drop_duplicates()
+    finest = present[finest_with_demand(dataset.areas, present)]
+    return pd.MultiIndex.from_frame(keys[["area", "level"]]).isin(
+        pd.MultiIndex.from_frame(finest[["area", "level"]]))
+
+
+def _listed(table: pd.DataFrame, sf: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The spells a planner reads: every finest area-level short by at least one class at P90
+    in some year, and the areas above them (their own net balance and their sub-areas' sum,
+    for context). Finest area-levels short by less than one class only are counted apart
+    (``sub_class_shortfalls``)."""
+    keys = table.index.to_frame(index=False)
+    finest = _finest_mask(sf, dataset, keys)
+    short = table["first_year_short_p90"].notna().to_numpy()
+    listed = keys[finest & short]
+    pairs = pd.DataFrame([(top, a) for top, under in areas_below(dataset.areas).items() for a in under],
+                         columns=["ancestor", "area"])
+    above = listed.merge(pairs, on="area")[["scenario", "ancestor", "level"]].drop_duplicates()
+    context = pd.MultiIndex.from_frame(keys).isin(pd.MultiIndex.from_frame(
+        above.rename(columns={"ancestor": "area"})[["scenario", "area", "level"]]))
+    keep = (finest & short) | (~finest & (short | context))
+    return table[keep].assign(_finest=finest[keep])
+
+
+def sub_class_shortfalls(shortfall: pd.DataFrame, dataset: Dataset,
+                         standards: Standards | None = None) -> pd.DataFrame:
+    """Per scenario, the finest area-levels whose P90 demand exceeds the seats in some year
+    but never by a whole class: not short years, so not in the spells; counted here
+    (``area_levels``) with the largest such deficit (``largest_deficit_p90``)."""
+    columns = ["scenario", "area_levels", "largest_deficit_p90"]
+    if shortfall.empty:
+        return pd.DataFrame(columns=columns)
+    sf = shortfall.assign(_short=short_year(shortfall["deficit_seats_p90"], _limits(shortfall, standards)))
+    per = sf.groupby(["scenario", "area", "level"], sort=False).agg(
+        peak=("deficit_seats_p90", "max"), short=("_short", "any")).reset_index()
+    per = per[_finest_mask(sf, dataset, per) & (per["peak"] > 0) & ~per["short"]]
+    out = per.groupby("scenario", sort=False).agg(area_levels=("area", "size"),
+                                                  largest_deficit_p90=("peak", "max")).reset_index()
+    return out[columns]

@@ -11,6 +11,7 @@ import pandas as pd
 from forecast.common.errors import UserInputError
 from forecast.data.dataset import Dataset
 from forecast.data.script import to_simplified
+from forecast.outputs.tables import read_table
 from forecast.report.labels import language_of, wants_simplified
 
 
@@ -49,11 +50,7 @@ class ReportInputs:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    from forecast.common.cells import restore  # the text cells exactly as the run wrote them
-
-    # area ids stay text: adcodes (500113) and Texas CDNs (001902) are ids, not numbers
-    return restore(pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"area": str})) \
-        if path.is_file() else pd.DataFrame()
+    return read_table(path)
 
 
 def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportInputs:
@@ -65,17 +62,12 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
         raise ReportError(f"{folder}: no run outputs (run.json, projections.csv); run "
                           f"`forecast run --out {folder}` first")
     meta = json.loads(record.read_text(encoding="utf-8"))
-    projections = pd.read_csv(table, keep_default_na=False, na_values=[""], dtype={"grade": str, "area": str})
-    from forecast.common.cells import restore
-
-    projections = restore(projections)
-    projections["grade"] = projections["grade"].fillna("")
+    projections = read_table(table)
     if dataset is None:
         dataset = _dataset_of(meta)
     history, names, tops, language, parents = pd.DataFrame(), {}, [], "en", {}
     if dataset is not None:
-        history = dataset.level_totals()
-        history = history[history["year"] <= dataset.base_year]
+        history = _history(dataset)
         tops = dataset.areas.loc[dataset.areas["parent"].isna(), "area"].tolist()
         parents = {a: str(p) for a, p in zip(dataset.areas["area"], dataset.areas["parent"], strict=True)
                    if isinstance(p, str) and p}
@@ -86,8 +78,10 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
             if wants_simplified(dataset.meta):
                 names = {a: to_simplified(n) for a, n in names.items()}
     spells = _read(folder / "shortfall_summary.csv")
-    if len(spells) and "planned_projects" in spells and dataset is not None and wants_simplified(dataset.meta):
-        spells["planned_projects"] = spells["planned_projects"].fillna("").map(to_simplified)
+    if len(spells) and dataset is not None and wants_simplified(dataset.meta):
+        for name in ("planned_projects", "area_name"):
+            if name in spells:
+                spells[name] = spells[name].fillna("").map(to_simplified)
     return ReportInputs(folder, meta, projections, _read(folder / "shortfall.csv"),
                         _read(folder / "plan_check.csv"), _read(folder / "capacity.csv"),
                         _read(folder / "accuracy.csv"), history, names, tops, spells, language,
@@ -96,6 +90,26 @@ def read_outputs(folder: str | Path, dataset: Dataset | None = None) -> ReportIn
                         getattr(dataset, "boundaries", None),
                         dataset.table("schools") if dataset is not None and dataset.boundaries is not None
                         else pd.DataFrame())
+
+
+def _history(dataset: Dataset) -> pd.DataFrame:
+    """Observed level totals up to the base year (area, level, year, students); an area with no
+    figures of its own (a county, the state) shows the sum of its sub-areas' observed figures
+    of each year (``Dataset.totals_in``), so a parent's chart has its history too."""
+    own = dataset.level_totals()
+    own = own[own["year"] <= dataset.base_year][["area", "level", "year", "students"]]
+    parents = set(dataset.areas["parent"].dropna())
+    if not parents or own.empty:
+        return own.reset_index(drop=True)
+    frames = [own]
+    have = set(zip(own["area"], own["level"], own["year"], strict=True))
+    for year in sorted(set(own["year"])):
+        summed = dataset.totals_in(int(year))
+        summed = summed[summed.index.get_level_values("area").isin(parents)]
+        rows = [(a, lv, int(year), float(v)) for (a, lv), v in summed.items() if (a, lv, year) not in have]
+        if rows:
+            frames.append(pd.DataFrame(rows, columns=["area", "level", "year", "students"]))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _dataset_of(meta: dict) -> Dataset | None:

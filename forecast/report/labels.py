@@ -10,9 +10,13 @@ LANGUAGES = ("en", "zh")
 
 LEVEL_NAMES = {
     "en": {"kindergarten": "Kindergarten", "primary": "Primary", "junior": "Junior secondary",
-           "senior_general": "Senior general", "senior_vocational": "Senior vocational"},
+           "senior_general": "Senior general", "senior_vocational": "Senior vocational",
+           "pre_k": "Pre-K", "elementary": "Elementary", "middle": "Middle school", "high": "High school",
+           "special_education": "Special education"},
     "zh": {"kindergarten": "学前教育", "primary": "小学", "junior": "初中",
-           "senior_general": "普通高中", "senior_vocational": "中等职业教育"},
+           "senior_general": "普通高中", "senior_vocational": "中等职业教育",
+           "pre_k": "学前班", "elementary": "小学（美国）", "middle": "初中（美国）", "high": "高中（美国）",
+           "special_education": "特殊教育"},
 }
 
 COLUMNS = {
@@ -65,6 +69,9 @@ COLUMNS = {
     "start_already_late": ("Start already late", "开工已滞后"),
     "p_shortfall_first_year": ("P(shortfall) in first year", "首年缺口概率"),
     "planned_projects": ("Planned projects that help", "已规划项目"),
+    "classrooms_basis": ("Why these classrooms", "教室数依据"),
+    "earliest_opening_year": ("Earliest opening year", "最早投用年份"),
+    "capacity_assumed": ("Seats assumed", "学位数为假设"),
     "mean_p10": ("P10", "P10 下限"), "mean_p90": ("P90", "P90 上限"),
 }
 
@@ -113,8 +120,46 @@ TEXT = {
     "yearly_heading": ("Area-level-years with a P90 deficit, worst first ({n} rows)",
                        "P90 学位缺口的区域学段年份，最严重在前（{n} 行）"),
     "records_line": ("{n} record(s) with a seat need", "{n} 条学位需求记录"),
-    "no_accuracy": ("No backtest in this folder: run `forecast backtest --out DIR`.",
-                    "本目录无回测结果：请运行 forecast backtest --out DIR。"),
+    "no_accuracy": ("Not backtested: this run's intervals were not tested against past outcomes; "
+                    "`forecast backtest --out DIR` tests every model on this dataset.",
+                    "未经回测：本次运行的区间未以历史实际值检验；运行 forecast backtest --out DIR 可检验各模型。"),
+    "own_backtest": ("The run's own backtest (run.json): mean absolute error (%) of the chosen forecast "
+                     "and the share of outcomes inside its P10-P90 range, by years ahead.",
+                     "本次运行自身的回测（run.json）：所选预测的平均绝对百分比误差（%）及实际值落在 P10-P90 区间内的比例，按预测年数列出。"),
+    "choice_line": ("Forecast used (the one tests on past years favour): {said}; details in run.json.",
+                    "所用预测（按历史回测表现选定）：{said}；详见 run.json。"),
+    "choice_part": ("{levels}: {what}", "{levels}：{what}"), "sep": ("; ", "；"),
+    "input_warnings": ("{n} input warning(s), listed by `forecast validate` and in run.json (`input_warnings`)",
+                       "输入数据有 {n} 条警告，见 `forecast validate` 的输出及 run.json（`input_warnings`）"),
+    "encodings": ("encodings", "文件编码"), "models": ("models", "可用模型"),
+    "entry_heading": ("entry grades (how each area's youngest grades are projected)",
+                      "起始年级（各区域最低年级的预测方法）"),
+    "read_first": ("Read first", "请先阅读"),
+    "reading_run": ("reading run {run} in {out} (same config, data, scenarios and horizon {until})",
+                    "读取 {out} 中的运行 {run}（配置、数据、情景和预测期 {until} 均相同）"),
+    "running_it": ("no run in {out} matches this config, data, scenarios and horizon: running it",
+                   "{out} 中没有配置、数据、情景和预测期都相同的运行：现在运行"),
+    "find_area": ("Find", "查找"), "find_hint": ("name or id", "名称或编号"),
+    "prev": ("previous", "上一页"), "next": ("next", "下一页"),
+    "rows_of": ("rows {a}-{b} of {n}", "第 {a}-{b} 行，共 {n} 行"),
+    "basis_seats": ("seat deficit / class-size limit", "学位缺口 ÷ 班额标准"),
+    "basis_rooms": ("classes by grade exceed the classrooms given", "分年级所需班数超过现有教室"),
+    "assumed_capacity": ("Assumed capacity: {n} of the {total} shortfalls listed rest on seats that were not "
+                         "counted but assumed ({why}). Read them as growth above that assumption, not as "
+                         "seats known to be missing.",
+                         "学位数为假设值：所列 {total} 项缺口中有 {n} 项依据的学位数并非实际统计，而是假设（{why}）。"
+                         "请将其理解为超出该假设的增长，而非已知的学位缺额。"),
+    "assumed_unknown": ("see the assumptions", "见假设"),
+    "late_line": ("Start already late: {n} of {total} needs would have to start building before {first}, the "
+                  "first projected year; the earliest new places can open is {earliest} (earliest_opening_year).",
+                  "开工已滞后：{total} 项需求中有 {n} 项须在首个预测年 {first} 年之前开工；新学位最早可于 {earliest} 年投入使用"
+                  "（见最早投用年份）。"),
+    "sub_class_line": ("{n} more area-level(s) are short at P90 by less than one class (at most {largest} "
+                       "pupils): not counted as short years, not listed; see shortfall.csv.",
+                       "另有 {n} 个区域学段的 P90 缺口不足一个班（最多 {largest} 人）：不计为缺口年份，未列出；见 shortfall.csv。"),
+    "not_shown": ("{n} more row(s) not shown: all are in shortfall_summary.csv, report.xlsx ({sheet}) and "
+                  "report.html.",
+                  "另有 {n} 行未显示：全部见 shortfall_summary.csv、report.xlsx（{sheet}）和 report.html。"),
 }
 
 
@@ -133,6 +178,11 @@ def column(name: str, lang: str) -> str:
 
 def text(key: str, lang: str, **values: object) -> str:
     return TEXT[key][_index(lang)].format(**values)
+
+
+def template(key: str, lang: str) -> str:
+    """A text with its ``{placeholders}`` left in (filled in by the page's script)."""
+    return TEXT[key][_index(lang)]
 
 
 def level(name: str, lang: str) -> str:
@@ -160,7 +210,72 @@ def pad(value: str, size: int, right: bool = False) -> str:
     return gap + value if right else value + gap
 
 
-METHODS = {"cohort": ("cohort flow", "队列流动模型"), "auto": ("backtest-weighted ensemble", "回测加权组合模型")}
+METHODS = {"cohort": ("cohort flow", "队列流动模型"), "auto": ("backtest-weighted ensemble", "回测加权组合模型"),
+           "observed": ("observed", "实际"),
+           "evidence": ("the forecast past tests favour, with ranges from its errors",
+                        "依回测证据选定的预测（区间取自其误差）")}
+# the forecasts the evidence step may choose, in a planner's words
+CANDIDATES = {
+    "cohort": ("the cohort flow (pupils moving up the grades, new entrants from births or their trend)",
+               "队列流动（学生逐年升级，新生来自出生数或其趋势）"),
+    "last_value": ("the last observed value carried forward", "沿用最近一年的实际值"),
+    "cohort_entry": ("the cohort flow, with entry grades without births held or trended as their "
+                     "own past errors favour",
+                     "队列流动（无出生数的起始年级按其以往误差择优保持或趋势外推）"),
+    "cohort_last_mean": ("the mean of the cohort flow and the last observed value",
+                         "队列流动与最近一年实际值的平均"),
+    "global": ("a model learnt from every area at once (ridge regression on cohort ratios)",
+               "基于全部区域共同拟合的模型（队列比率岭回归）"),
+    "ratio_mean_w3": ("the cohort ratios' mean of the last three years", "近三年队列比率均值"),
+    "median3": ("the median of the cohort flow, the last value and the all-area model (else the 3-year ratio mean)",
+                "队列流动、最近一年实际值与全区域模型三者的中位数"),
+    "mean3": ("the mean of the cohort flow, the last value and the all-area model (else the 3-year ratio mean)",
+              "队列流动、最近一年实际值与全区域模型三者的平均"),
+    "trimmed_mean": ("the mean of the forecasts without the highest and the lowest",
+                     "去掉最高和最低后的预测平均"),
+}
+# the shipped configs' scenario names (a planner's own scenarios keep their names: they are ids)
+SCENARIOS = {
+    "baseline": ("baseline", "基准情景"), "low_births": ("low births", "低出生情景"),
+    "high_births": ("high births", "高出生情景"), "high_migration": ("high migration", "高迁入情景"),
+    "no_migration": ("no migration", "无迁移情景"), "plan_targets": ("plan targets", "规划目标情景"),
+    "general_half": ("general half", "普职各半情景"), "housing_growth": ("housing growth", "住房增长情景"),
+    "low_entry": ("low entry", "低入学情景"),
+}
+
+
+def scenario_name(name: str, lang: str) -> str:
+    """A scenario as a planner reads it: the shipped scenarios by name in ``lang``; a
+    planner's own scenario name (an id of their config) as written."""
+    if lang == "en":
+        return str(name)
+    return SCENARIOS[name][_index(lang)] if name in SCENARIOS else str(name)
+
+
+def candidate_name(name: str, lang: str) -> str:
+    """A forecast the evidence step chose, in words (its code name when it has none)."""
+    return CANDIDATES[name][_index(lang)] if name in CANDIDATES else str(name)
+
+
+def level_group(name: str, lang: str) -> str:
+    """A level or a level group (``primary+junior``) in ``lang``: 小学+初中."""
+    return "+".join(level(part.strip(), lang) for part in str(name).split("+"))
+
+
+def probability(value: float | None, lang: str = "en") -> str:
+    """A probability as a planner reads it: whole percent, never a false certainty: 0.998 is
+    "> 99 %", 0.003 is "< 1 %" (draws are finite; 1.00 would claim a certainty they cannot)."""
+    if value is None or value != value:
+        return "-"
+    if value >= 0.995:
+        return "> 99 %"
+    if value <= 0.005:
+        return "< 1 %"
+    return f"{100 * value:.0f} %"
+
+
+# Excel shows the same words and keeps the number (``%`` scales by 100)
+PROBABILITY_FORMAT = '[>=0.995]"> 99 %";[<=0.005]"< 1 %";0" "%'
 
 
 def method_name(name: str, lang: str) -> str:

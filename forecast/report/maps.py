@@ -71,6 +71,7 @@ const lv=document.getElementById('map-level'), yr=document.getElementById('map-y
   shown=document.getElementById('map-year-shown');
 function scenario(){return sc&&M.scenarios.includes(sc.value)?sc.value:M.scenarios[0];}
 function draw(){
+  if(!window.Plotly)return;  // plotly.js starts after the first paint: the page calls drawMap
   const s=scenario(), L=M.layers[s+'|'+lv.value]; if(!L){Plotly.purge('map');return;}
   const peak=pk.checked, i=Math.min(+yr.value,L.years.length-1);
   yr.disabled=peak; shown.textContent=peak?M.peak_label:String(L.years[i]);
@@ -92,6 +93,7 @@ function levels(){const L=M.layers[scenario()+'|'+lv.value];
   if(L){yr.max=L.years.length-1; if(+yr.value>L.years.length-1){yr.value=L.years.length-1;}} draw();}
 lv.addEventListener('change',levels); yr.addEventListener('input',draw); pk.addEventListener('change',draw);
 if(sc){sc.addEventListener('change',draw);}
+window.drawMap=levels;
 levels();
 })();
 """

@@ -21,7 +21,7 @@ from forecast.data.levels import LEVELS
 from forecast.report.figures import new_axes, save_png
 from forecast.report.fonts import cjk_font
 from forecast.report.inputs import ReportInputs
-from forecast.report.labels import column, text
+from forecast.report.labels import column, scenario_name, text
 from forecast.report.labels import level as level_name
 
 BAND = "#9ecae1"  # the P10-P90 band; tests look for it in screenshots
@@ -111,9 +111,9 @@ def _fan_charts(inputs: ReportInputs, folder: Path, lang: str) -> list[Path]:
                     continue
                 if i == 0:
                     ax.fill_between(part["year"], part["p10"], part["p90"], color=BAND,
-                                    label=f"{text('interval', lang)} ({scenario})")
+                                    label=f"{text('interval', lang)} ({scenario_name(scenario, lang)})")
                 ax.plot(part["year"], part["mean"], "-", color=MEAN if i == 0 else None,
-                        lw=2 if i == 0 else 1.2, label=scenario)
+                        lw=2 if i == 0 else 1.2, label=scenario_name(scenario, lang))
             plan = inputs.plan_check
             if len(plan):
                 targets = plan[(plan["area"] == area) & (plan["level"] == lv)].drop_duplicates("year")
@@ -169,12 +169,17 @@ def _heatmap(inputs: ReportInputs, folder: Path, lang: str) -> Path | None:
     table = inputs.shortfall
     if table.empty:
         return None
-    table = table[table["scenario"] == table["scenario"].iloc[0]]
-    parents = set(inputs.parents.values())
-    finest = table[~table["area"].isin(parents)]
-    table = finest if len(finest) else table
+    scenario = table["scenario"].iloc[0]
+    table = table[table["scenario"] == scenario]
+    spells = inputs.spells
+    if spells.empty:
+        return None
+    # the finest area-levels short by at least one class: the finest rows of
+    # shortfall_summary.csv (dataset.finest_with_demand), as in report.html
+    rows = spells[(spells["scenario"] == scenario) & (spells["detail"] == "finest")]
+    table = table[pd.MultiIndex.from_frame(table[["area", "level"]]).isin(
+        pd.MultiIndex.from_frame(rows[["area", "level"]]))]
     grid = table.pivot_table(index=["area", "level"], columns="year", values="deficit_seats_p90", aggfunc="max")
-    grid = grid[grid.max(axis=1) > 0]
     if grid.empty:
         return None
     total = len(grid)

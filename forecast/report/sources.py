@@ -18,8 +18,25 @@ DOCUMENTS = {
 SEED = re.compile(r"seeds/(\d{3}_[0-9a-f]{16})\.txt(?:\s*\(([^)]*)\))?")
 
 
-def display(source: str, simplified: bool = False) -> str:
-    """``source`` with every seed file replaced by 《title》 (number)."""
+# The package's and the shipped datasets' own words around the sources, in Chinese (quotes of
+# a document stay as written: they are evidence).
+ZH = {
+    ", tables 1-3 and section 一(一)": "，表 1-3 及第一（一）节",
+    "data/provinces (NBS provincial annual data) and data/china (national births)":
+        "data/provinces（国家统计局分省年度数据）和 data/china（全国出生数）",
+    "data/standards: class_size.csv, large_class_targets.csv, school_sizes.csv, floor_area_per_seat.csv, "
+    "lead_times.csv (each row cites its source)":
+        "data/standards：class_size.csv、large_class_targets.csv、school_sizes.csv、floor_area_per_seat.csv、"
+        "lead_times.csv（每行注明来源）",
+}
+
+
+def display(source: str, simplified: bool = False, lang: str = "en") -> str:
+    """``source`` with every seed file replaced by 《title》 (number); in Chinese, the
+    package's own words around it too."""
+    if lang == "zh":
+        for words, said in ZH.items():
+            source = source.replace(words, said)
 
     def swap(match: re.Match) -> str:
         title, number = DOCUMENTS.get(match.group(1), (match.group(1), ""))

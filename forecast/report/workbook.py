@@ -20,10 +20,19 @@ from forecast.common.cells import starts
 from forecast.common.files import atomic_write_with
 from forecast.common.version import __version__
 from forecast.outputs.determinism import fix_zip
-from forecast.report.assumptions_zh import in_chinese
+from forecast.report.assumptions_zh import assumptions_in
+from forecast.report.banner import assumed_capacity_line, late_line, sub_class_line
 from forecast.report.honesty import interval_note
 from forecast.report.inputs import ReportInputs
-from forecast.report.labels import column, level, method_name, projects_text, text
+from forecast.report.labels import (
+    PROBABILITY_FORMAT,
+    column,
+    level_group,
+    method_name,
+    projects_text,
+    scenario_name,
+    text,
+)
 from forecast.report.sources import display
 
 MAX_ROWS = 100_000  # projection rows in the sheet; projections.csv always has them all
@@ -40,15 +49,16 @@ WHOLE = {"mean", "p10", "p50", "p90", "demand_mean", "demand_p90", "seats", "def
          "peak_deficit_children_sum", "standard_schools_mean", "standard_schools_p90",
          "observed", "class_size_limit", "n", "existing_seats", "added_seats", "students"}
 ONE_DECIMAL = {"avg_class_size", "target_vs_mean_percent", "mape", "median_ape", "bias_percent"}
-TWO_DECIMALS = {"p_shortfall", "p_shortfall_first_year", "mase", "relative_mae", "coverage_80"}
+TWO_DECIMALS = {"mase", "relative_mae", "coverage_80"}
+PROBABILITIES = {"p_shortfall", "p_shortfall_first_year"}  # "> 99 %", never a false 1.00
 YEARS = {"year", "base_year", "first_year_short_mean", "first_year_short_p90", "last_year_short_mean",
          "last_year_short_p90", "peak_year", "latest_start_year", "lead_time_years", "years_short_p90",
-         "horizon"}
+         "horizon", "earliest_opening_year"}
 BUILD_PLAN = ["area", "area_name", "level", "scenario", "short_in_base_year", "base_year_deficit",
               "first_year_short_mean", "first_year_short_p90", "last_year_short_p90", "peak_year",
               "peak_deficit_mean", "peak_deficit_p90", "classrooms_to_build", "standard_schools_mean",
               "standard_schools_p90", "lead_time_years", "latest_start_year", "start_already_late",
-              "planned_projects"]
+              "earliest_opening_year", "classrooms_basis", "capacity_assumed", "planned_projects"]
 
 
 def number_format(name: str) -> str | None:
@@ -63,6 +73,8 @@ def number_format(name: str) -> str | None:
         return "0.0"
     if base in TWO_DECIMALS:
         return "0.00"
+    if base in PROBABILITIES:
+        return PROBABILITY_FORMAT
     return None
 
 
@@ -70,7 +82,14 @@ def _localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Level names spelled out and yes/no in ``lang``; headings stay CSV names until writing."""
     out = frame.copy()
     if "level" in out:
-        out["level"] = out["level"].map(lambda v: level(v, lang))
+        out["level"] = out["level"].map(lambda v: level_group(v, lang))
+    if "scenario" in out:
+        out["scenario"] = out["scenario"].map(lambda v: scenario_name(v, lang))
+    if "model" in out and lang == "zh":
+        out["model"] = out["model"].map(lambda v: method_name(v, lang) if isinstance(v, str) else v)
+    if "classrooms_basis" in out:
+        out["classrooms_basis"] = out["classrooms_basis"].map(
+            lambda v: text("basis_" + ("seats" if "seat" in str(v) else "rooms"), lang) if isinstance(v, str) and v else "")
     flags = {True: True, False: False, "True": True, "False": False}
     for c in out.columns:
         values = set(out[c].dropna().unique()) if out[c].dtype in (bool, object) or str(out[c].dtype) == "boolean" else {0.5}
@@ -108,10 +127,15 @@ def run_facts(inputs: ReportInputs, lang: str) -> pd.DataFrame:
     meta = inputs.meta
     rows = [(text("dataset", lang), meta.get("dataset")), (column("base_year", lang), meta.get("base_year")),
             (column("year", lang), meta.get("until")),
-            (column("scenario", lang), ", ".join(meta.get("scenarios") or [])),
+            (column("scenario", lang), ("、" if lang == "zh" else ", ").join(
+                scenario_name(s, lang) for s in meta.get("scenarios") or [])),
             (text("method", lang), method_name(meta.get("projection_method", "cohort"), lang)),
             (text("run_id", lang), meta.get("run_id")), (text("generated", lang), __version__),
             (text("coverage_note", lang), interval_note(meta, inputs.accuracy, lang))]
+    for line in (assumed_capacity_line(meta, inputs.spells, lang), late_line(inputs.spells, inputs.base_year, lang),
+                 sub_class_line(meta, lang)):
+        if line:
+            rows.append((text("read_first", lang), line))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -134,10 +158,10 @@ def sheets(inputs: ReportInputs, lang: str) -> dict[str, pd.DataFrame]:
     if len(proj) > MAX_ROWS:
         facts.loc[len(facts)] = [text("projections", lang), text("truncated", lang, n=MAX_ROWS, total=len(proj))]
     out[text("run", lang)] = facts
-    said = [in_chinese(a) if lang == "zh" else a for a in inputs.meta.get("assumptions") or []]
+    said = assumptions_in(inputs.meta, lang)
     out[text("assumptions", lang)] = pd.DataFrame({"assumption": said})
     out[text("sources", lang)] = pd.DataFrame(
-        {"source": [display(s, inputs.simplified) for s in inputs.meta.get("sources") or []]})
+        {"source": [display(s, inputs.simplified, lang) for s in inputs.meta.get("sources") or []]})
     if len(inputs.accuracy):
         out[text("accuracy", lang)] = inputs.accuracy
     return {name: _localised(frame, lang) for name, frame in out.items()}

@@ -298,3 +298,23 @@ def test_rows_are_counted_as_a_spreadsheet_shows_them(tmp_path):
     _, problems = inspect_dataset(folder)
     assert sorted((p.row, p.column) for p in problems if p.severity == "error") == [
         (7, "students"), (9, "area")]
+
+
+def test_the_finest_area_is_the_lowest_with_demand():
+    """One definition for every output: a district whose sub-areas hold only planned sites (no
+    demand of their own) is the finest area for its levels; a parent whose sub-area has demand
+    for a level is not, for that level only."""
+    import pandas as pd
+
+    from forecast.data.dataset import finest_with_demand
+
+    areas = pd.DataFrame({"area": ["city", "district", "site_a", "site_b", "town"],
+                          "parent": [None, "city", "district", "district", "city"]})
+    pairs = pd.DataFrame({"area": ["city", "city", "district", "district", "town", "town"],
+                          "level": ["primary", "junior", "primary", "junior", "primary", "primary"]})
+    # city: district and town have primary demand (not finest); junior: district has it too
+    assert finest_with_demand(areas, pairs).tolist() == [False, False, True, True, True, True]
+    only_city = pairs[pairs["area"] == "city"]
+    assert finest_with_demand(areas, only_city).tolist() == [True, True]  # sites only: city is finest
+    parents = dict(zip(areas["area"], areas["parent"], strict=True))
+    assert finest_with_demand(parents, pairs).tolist() == finest_with_demand(areas, pairs).tolist()

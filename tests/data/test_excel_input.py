@@ -105,3 +105,52 @@ def test_a_dataset_sheet_value_that_is_broken_yaml_is_named_by_cell(tmp_path):
     dataset, errors = _errors(path)
     assert dataset is None and len(errors) == 1
     assert errors[0].startswith(f"template.xlsx: dataset!B{row}: system: is not valid YAML")
+
+
+def _chinese_workbook(path):
+    """The template with Chinese sheet names, headers and level names, as a planner types them."""
+    book = load_workbook(path)
+    book["enrolment"].title = "在校生"
+    sheet = book["在校生"]
+    for cell in sheet[1]:
+        cell.value = {"area": "区域", "year": "年份", "level": "学段", "grade": "年级",
+                      "students": "在校生"}.get(cell.value, cell.value)
+    levels = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior_general": "普通高中",
+              "senior_vocational": "中职"}
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.value = levels.get(cell.value, cell.value)
+    book["schools"]["B1"].value = "学段"
+    for (cell,) in book["schools"].iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.value = levels.get(cell.value, cell.value)
+    book.save(path)
+    return book
+
+
+def test_chinese_headers_and_level_names_are_aliases(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    _chinese_workbook(path)
+    folder = load_dataset(tmp_path / "demo")
+    book = load_dataset(path)
+    assert book.enrolment.equals(folder.enrolment)  # the same numbers, the contract's names
+    assert set(book.tables["schools"]["level"]) == set(folder.tables["schools"]["level"])
+    # a problem names the sheet as the planner named it
+    sheet = load_workbook(path)
+    sheet["在校生"]["E6"].value = "many"
+    sheet.save(path)
+    shown = [str(p) for p in inspect_dataset(path)[1] if p.severity == "error"]
+    assert shown == ["template.xlsx: 在校生!E6: 'many' is not a number"]
+
+
+def test_workbook_errors_name_sheet_and_cell_never_csv_or_yaml(tmp_path):
+    write_example(tmp_path / "demo")
+    path = tmp_path / "demo" / "template.xlsx"
+    book = load_workbook(path)
+    book["areas"]["B4"].value = "nowhere"  # south's parent is not declared
+    book["enrolment"]["A7"].value = "east"  # an area the areas sheet does not declare
+    book.save(path)
+    shown = [str(p) for p in inspect_dataset(path)[1] if p.severity == "error"]
+    assert any(s.startswith("template.xlsx: areas!B4: area 'south' has parent 'nowhere'") for s in shown)
+    assert any(s.startswith("template.xlsx: enrolment!A7: area 'east' is not declared in the areas sheet")
+               for s in shown)
+    assert not any(".csv" in s or "dataset.yaml" in s for s in shown), shown

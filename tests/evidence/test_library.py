@@ -47,12 +47,24 @@ def test_lookup_takes_the_widest_source_and_extrapolates_by_sqrt():
 
 def test_banan_default_run_borrows_and_is_wider_than_the_cohort_band(tmp_path):
     runner = CliRunner()
-    args = ["run", "--config", str(REPO / "configs" / "banan.yaml"), "--no-report", "--draws", "200"]
+    args = ["run", "--config", str(REPO / "configs" / "banan.yaml"), "--no-report", "--draws", "200",
+            "--lang", "en"]
     default = runner.invoke(cli, args + ["--out", str(tmp_path / "d")])
     cohort = runner.invoke(cli, args + ["--model", "cohort", "--out", str(tmp_path / "c")])
     assert default.exit_code == 0 and cohort.exit_code == 0, default.output + cohort.output
-    assert "BORROWED" in default.output
+    assert "borrowed from the shipped error library" in default.output
     meta = json.loads((tmp_path / "d" / "run.json").read_text(encoding="utf-8"))
+    # never narrower than the errors the dataset's own backtest saw (2016 -> 2020, 4 years ahead)
+    own = meta["evidence"]["intervals"]["own_errors_by_level"]
+    assert meta["evidence"]["intervals"]["at_least_own_errors"] and set(own) == set(meta["evidence"]["levels"])
+    proj = pd.read_csv(tmp_path / "d" / "projections.csv")
+    for level, by_h in own.items():
+        ape = by_h["4"]
+        for year in (2024, 2025):  # 4 years ahead and beyond
+            row = proj[(proj["level"] == level) & proj["grade"].isna() & (proj["year"] == year)].iloc[0]
+            slack = 1e-3 * row["mean"]  # run.json rounds the error to 4 decimals
+            assert row["p10"] <= row["mean"] * (1 - ape) + slack and row["p90"] >= row["mean"] * (1 + ape) - slack
+    assert "widened to at least this dataset's own forecast errors" in default.output
     assert meta["projection_method"] == "evidence"
     assert meta["evidence"]["intervals"]["borrowed"] is True
     assert "error_library.csv" in meta["evidence"]["intervals"]["source"]

@@ -32,11 +32,11 @@ def test_records_by_hand():
         ("base", "county", "primary", 2021, 0, 0, 0.1, 45, 0),
         ("base", "county", "primary", 2022, 0, 90, 0.4, 45, 1),
         ("base", "county", "primary", 2023, 46, 90, 0.6, 45, 2),
-        # town_a: mean deficit from 2021; rows out of year order
-        ("base", "town_a", "primary", 2022, 10, 60, 0.9, 45, 1),
-        ("base", "town_a", "primary", 2021, 5, 20, 0.7, 45, 0),
-        # town_b: no p90 deficit: no record
-        ("base", "town_b", "primary", 2021, 0, 0, 0.0, 45, 0),
+        # town_a: mean deficit of a whole class from 2021; rows out of year order
+        ("base", "town_a", "primary", 2022, 50, 60, 0.9, 45, 2),
+        ("base", "town_a", "primary", 2021, 45, 50, 0.7, 45, 1),
+        # town_b: short by less than one class (44 < 45 pupils): not a short year, no record
+        ("base", "town_b", "primary", 2021, 10, 44, 0.3, 45, 1),
     ])
     recs = {r["area"]: r for r in export.records(shortfall, capacity, load_standards(), dataset)}
     assert set(recs) == {"county", "town_a"}
@@ -52,6 +52,11 @@ def test_records_by_hand():
     assert county["planned_projects"] == ["school B (2023, 900 seats)", "school A (2022, 1,200 seats)"]
     assert town["planned_projects"] == ["school A (2022, 1,200 seats)"]
     assert town["first_deficit_year"] == 2021 and town["peak_year"] == 2022
+    assert town["classrooms_to_build"] == 2 and town["classrooms_basis"] == "seat deficit / class-size limit"
+    # base year 2020, lead time 3 (primary): need 2021 is already late; 2021 + 3 = 2024 earliest
+    assert town["start_already_late"] and town["earliest_opening_year"] == 2024
+    assert town["seats_basis"] == "project" and not town["capacity_assumed"]
+    assert county["seats_basis"] == "existing: enrolment; project"  # its own and those below, sorted
     assert town["area_name"] == "A" and county["area_name"] == "County"
     # equal priority (60 x 0.9 = 54): the earlier need year (2021 before 2023) ranks first
     assert town["priority"] == 54.0 and town["rank"] == 1 and county["rank"] == 2

@@ -122,3 +122,33 @@ def test_class_size_check_against_the_ceilings(tmp_path):
     assert check.loc["north", "super_large_share_percent"] == 0.0
     assert check.loc["south", "large_share_percent"] == 5.0  # counted: 1 of 20
     assert check.loc["south", "large_within_ceiling"]
+
+
+def test_rooms_are_whole_and_follow_the_seat_deficit_unless_classrooms_are_given():
+    """Seats only: no rooms are invented, rooms to build = the seat deficit in classes; where
+    whole classrooms are given, a room shortage without a seat deficit is built and says why."""
+    from forecast.planning.shortfall import FOR_ROOMS, FOR_SEATS, rooms_to_build
+
+    deficit = pd.Series([0.0, 0.0, 46.0, 100.0])
+    limit = pd.Series([45.0] * 4)
+    classes = pd.Series([23.0, 23.0, 24.0, 25.0])
+    rooms = pd.Series([float("nan"), 20.0, 23.0, float("nan")])  # not given, 20 given, 23 given, not given
+    built, why = rooms_to_build(deficit, limit, classes, rooms)
+    assert built.tolist() == [0, 3, 2, 3]  # 0: no rooms invented; 23 - 20; ceil(46/45) = 2 > 24 - 23; ceil(100/45)
+    assert why.tolist() == ["", FOR_ROOMS, FOR_SEATS, FOR_SEATS]
+
+
+def test_a_deficit_smaller_than_one_class_is_not_a_short_year():
+    from forecast.planning.shortfall import short_year
+
+    assert short_year([0.3, 44.9, 45.0, 46.0], [45.0] * 4).tolist() == [False, False, True, True]
+
+
+def test_seats_only_capacity_has_no_classrooms(tmp_path):
+    """A project known by seats gives seats, never seats / limit rooms."""
+    cap = _capacity(tmp_path, classrooms=20, project_seats=90, open_year=2023)
+    rolled = cap.rolled[cap.rolled["area"] == "north"].set_index("year")
+    assert rolled.loc[2022, "classrooms"] == 20  # the school's whole rooms
+    assert pd.isna(rolled.loc[2023, "classrooms"])  # the project gives seats only: rooms unknown
+    table = compare(_projection(1000), cap, load_standards()).set_index("year")
+    assert pd.isna(table.loc[2023, "avg_class_size"]) and pd.isna(table.loc[2023, "over_standard_class_size"])

@@ -118,3 +118,21 @@ def test_area_filter_and_chinese_terminal(three_area_run, tmp_path):
     result = runner.invoke(cli, ["shortfall", "--data", str(data), "--out", str(tmp_path / "out"),
                                  "--year", "2021"])
     assert result.exit_code == 0 and "north" in result.output and "south" not in result.output
+
+
+def test_deficits_under_one_class_are_counted_apart():
+    """A finest area short by 30 pupils at most (limit 45) is no spell: it is counted apart,
+    with its largest deficit; one short by 50 is a spell, not counted here."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from forecast.planning.spells import sub_class_shortfalls
+
+    areas = pd.DataFrame({"area": ["d", "a", "b", "c"], "parent": [None, "d", "d", "d"]})
+    rows = [("s", area, "primary", 2021, p90, 45.0) for area, p90 in
+            (("a", 30.0), ("b", 50.0), ("c", 0.0), ("d", 80.0))]
+    table = pd.DataFrame(rows, columns=["scenario", "area", "level", "year", "deficit_seats_p90",
+                                        "class_size_limit"])
+    counted = sub_class_shortfalls(table, SimpleNamespace(areas=areas))
+    assert counted.to_dict("records") == [{"scenario": "s", "area_levels": 1, "largest_deficit_p90": 30.0}]

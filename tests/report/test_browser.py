@@ -20,14 +20,22 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
+    """Playwright and the system Chromium's path (one Playwright per module: two at once
+    cannot run in one thread)."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
         pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
     with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
+        yield p, path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    p, path = chromium
+    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+    yield launched
+    launched.close()
 
 
 def open_page(browser, path):
@@ -97,5 +105,54 @@ def test_chinese_page_has_no_tofu(browser, banan_report):
     missing = {ch for ch in shown if not ch.isspace() and ord(ch) not in cmap}
     assert missing == set()
     assert page.evaluate("document.fonts.check('16px ForecastCJK', '学位缺口')")
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def bare_browser(chromium, tmp_path_factory):
+    """Chromium that sees no CJK font at all: fontconfig limited to the DejaVu fonts (or none),
+    as on a planner's machine without Chinese fonts."""
+    p, path = chromium
+    folder = tmp_path_factory.mktemp("fonts")
+    dejavu = "/usr/share/fonts/truetype/dejavu"
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{dejavu}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
+    import os
+
+    env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
+    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"], env=env)
+    yield launched
+    launched.close()
+
+
+def test_hover_text_uses_the_embedded_font_without_any_cjk_font(bare_browser, banan_report):
+    """Hover labels were drawn in Arial (Chinese as boxes on a machine without CJK fonts):
+    every hover text now asks for the embedded font first, and that font holds its characters."""
+    from fontTools.ttLib import TTFont
+
+    html = (banan_report / "report.html").read_text(encoding="utf-8")
+    found = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", html)
+    cmap = TTFont(io.BytesIO(base64.b64decode(found.group(1)))).getBestCmap()
+    page, errors = open_page(bare_browser, banan_report / "report.html")
+    page.wait_for_selector("#heat .main-svg")
+    labels = []
+    page.locator("#heat").scroll_into_view_if_needed()
+    box = page.locator("#heat .nsewdrag").first.bounding_box()  # a cell of the heatmap
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.3 * box["height"])
+    page.wait_for_selector("#heat .hoverlayer text")
+    labels += page.eval_on_selector_all(
+        "#heat .hoverlayer text", "els => els.map(e => [e.textContent, getComputedStyle(e).fontFamily])")
+    page.locator("#fan").scroll_into_view_if_needed()
+    page.locator("#fan .scatterlayer .trace .points path").first.hover(force=True)  # an observed point
+    page.wait_for_selector("#fan .hoverlayer text")
+    labels += page.eval_on_selector_all(
+        "#fan .hoverlayer text", "els => els.map(e => [e.textContent, getComputedStyle(e).fontFamily])")
+    shown = "".join(t for t, _ in labels)
+    assert {ch for ch in shown if ord(ch) > 0x2E80}, shown  # Chinese in the hover labels
+    assert all(family.replace('"', "").startswith("ForecastCJK") for _, family in labels), labels
+    assert {ch for ch in shown if not ch.isspace() and ord(ch) not in cmap} == set()
+    assert page.evaluate("document.fonts.check('12px ForecastCJK', '学位缺口')")
     assert errors == []
     page.close()

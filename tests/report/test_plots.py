@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
@@ -63,8 +64,10 @@ def test_heatmap_stays_legible_with_a_thousand_areas(tmp_path):
     rng = np.random.default_rng(0)
     rows = [{"area": f"a{i:04d}", "level": "primary", "year": y, "scenario": "s",
              "deficit_seats_p90": float(rng.integers(0, 500))} for i in range(1000) for y in range(2021, 2026)]
+    spells = pd.DataFrame({"area": [f"a{i:04d}" for i in range(1000)], "level": "primary", "scenario": "s",
+                           "detail": "finest"})  # the rows shortfall_summary.csv lists
     inputs = ReportInputs(tmp_path, {}, pd.DataFrame(columns=["grade"]), shortfall=pd.DataFrame(rows),
-                          parents={f"a{i:04d}": f"p{i % 7}" for i in range(1000)})
+                          parents={f"a{i:04d}": f"p{i % 7}" for i in range(1000)}, spells=spells)
     path = _heatmap(inputs, tmp_path, "en")
     width, height = Image.open(path).size
     assert height < 40 * 100  # at most MAX_HEATMAP_ROWS rows, not 1,000
@@ -91,4 +94,7 @@ def test_names_with_dollar_signs_are_drawn_as_text(tmp_path):
                                       "--lang", "en", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     names = {p.name for p in (tmp_path / "o" / "plots").glob("*.png")}
-    assert {"fan_district_primary.png", "seats_a_b_c_primary.png", "shortfall_heatmap.png"} <= names
+    assert {"fan_district_primary.png", "seats_a_b_c_primary.png"} <= names
+    summary = pd.read_csv(tmp_path / "o" / "shortfall_summary.csv")
+    short = len(summary[summary["detail"] == "finest"]) > 0 if len(summary) else False
+    assert ("shortfall_heatmap.png" in names) == short  # the heatmap too, where anything is short

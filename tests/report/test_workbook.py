@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from forecast.report import read_outputs
-from forecast.report.labels import column, level, text
+from forecast.report.labels import column, level, scenario_name, text
 from forecast.report.workbook import write_workbook
 
 
@@ -25,7 +25,7 @@ def test_sheets_and_cells_match_the_projections(banan_report):
         row = [c.value for c in sheet[i + 2]]
         expected = proj.iloc[i]
         assert row[0] == expected["area"] and row[1] == level(expected["level"], "zh")
-        assert row[2] == expected["year"] and row[3] == expected["scenario"]
+        assert row[2] == expected["year"] and row[3] == scenario_name(expected["scenario"], "zh")
         assert row[heads.index("均值")] == pytest.approx(expected["mean"])
         assert row[heads.index("P90 上限")] == pytest.approx(expected["p90"])
     assert sheet.max_row == len(proj) + 1

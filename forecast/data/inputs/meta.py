@@ -67,6 +67,8 @@ def read_meta(file: Path) -> tuple[dict[str, Any], list[tuple[str, str | None, s
         data, encoding = load_yaml(file)
     except InputFileError as exc:
         return {}, [(reason_of(exc, file), None, "error")], ""
+    if isinstance(data, dict):
+        _areas_as_written(data, file)
     return (*check_meta(data), encoding)
 
 
@@ -98,6 +100,35 @@ def check_meta(data: Any) -> tuple[dict[str, Any], list[tuple[str, str | None, s
         found = [p for p in found if not any(q[1].startswith(f"{p[1]}.") for q in found)]
         return {}, _dedupe(problems + found)
     return _normalised(data), problems
+
+
+def _areas_as_written(data: dict[str, Any], file: Path) -> None:
+    """Area ids, parents and names exactly as typed: YAML reads ``area: 007`` as the number 7,
+    ``0x1F`` as 31 and ``True`` as a flag, but the CSVs say ``007``; such values are replaced,
+    in place, by the text of the file (only when there are any: reading the nodes costs)."""
+    areas = data.get("areas")
+    if not isinstance(areas, list):
+        return
+    typed = [(i, k) for i, a in enumerate(areas) if isinstance(a, dict)
+             for k in ("area", "parent", "name") if isinstance(a.get(k), (int, float, bool))]
+    if not typed:
+        return
+    import yaml
+
+    from forecast.data.inputs.encoding import read_text
+    from forecast.data.inputs.yaml_loader import UniqueKeyLoader
+
+    root = yaml.compose(read_text(file)[0], Loader=UniqueKeyLoader)
+    nodes = next((v for k, v in root.value if k.value == "areas"), None)
+    if not isinstance(nodes, yaml.SequenceNode):
+        return
+    for i, key in typed:
+        entry = nodes.value[i]
+        if isinstance(entry, yaml.MappingNode):
+            raw = next((v.value for k, v in entry.value if k.value == key and isinstance(v, yaml.ScalarNode)),
+                       None)
+            if raw is not None:
+                areas[i][key] = raw
 
 
 def _normalised(data: dict[str, Any]) -> dict[str, Any]:
