@@ -40,14 +40,23 @@ def resident_bytes() -> int | None:
         return None
 
 
+_since = {"resident": 0}  # resident bytes just after the last hand-back
+
+
 def give_back(above: int = GIVE_BACK_ABOVE) -> None:
-    """Collect garbage and return the freed pages of pyarrow's pool and of the C heap, when
-    more than ``above`` bytes are resident: a full collection costs tens of milliseconds in
-    a large interpreter, which small runs (and test suites of hundreds of them) need not pay."""
+    """Return the freed pages of pyarrow's pool and of the C heap when more than ``above``
+    bytes are resident, after a full garbage collection when resident memory grew by more
+    than ``above`` since the last hand-back. A full collection costs tens of milliseconds in
+    a large interpreter and seconds in one holding millions of objects (a test suite or a
+    notebook running many runs: 8x slower per small run), and what reference counting freed
+    needs none."""
     resident = resident_bytes()
     if resident is not None and resident < above:
         return
-    gc.collect()
+    if resident is None or resident - _since["resident"] >= above:
+        gc.collect()  # cycles; what reference counting freed needs no collection
     pa.default_memory_pool().release_unused()
     if _TRIM is not None:
         _TRIM(0)
+    after = resident_bytes()
+    _since["resident"] = after if after is not None else 0

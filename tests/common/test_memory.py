@@ -52,6 +52,7 @@ def test_csv_written_in_chunks_is_byte_identical_to_one_piece(tmp_path, monkeypa
 
 def test_a_small_process_skips_the_collection(monkeypatch):
     from forecast.common import memory
+    monkeypatch.setitem(memory._since, "resident", 0)
     calls = []
     monkeypatch.setattr(memory.gc, "collect", lambda: calls.append(1))
     monkeypatch.setattr(memory, "resident_bytes", lambda: 100 * 2**20)
@@ -59,3 +60,23 @@ def test_a_small_process_skips_the_collection(monkeypatch):
     assert calls == []
     memory.give_back(above=50 * 2**20)
     assert calls == [1]
+
+
+def test_a_large_process_collects_only_after_it_grew(monkeypatch):
+    """A long-lived process (a test suite, a notebook) holding 2 GiB does not pay a full
+    collection per table read: only growth since the last hand-back counts (the pools are
+    still trimmed)."""
+    from forecast.common import memory
+
+    monkeypatch.setitem(memory._since, "resident", 0)
+    calls = []
+    resident = {"now": 2 * 2**30}
+    monkeypatch.setattr(memory.gc, "collect", lambda: calls.append(resident["now"]))
+    monkeypatch.setattr(memory, "resident_bytes", lambda: resident["now"])
+    memory.give_back()  # grew from nothing: collect
+    memory.give_back()  # no growth since: skip
+    resident["now"] += 100 * 2**20
+    memory.give_back()  # 100 MiB more: below the 512 MiB step, skip
+    resident["now"] += 600 * 2**20
+    memory.give_back()  # 700 MiB more since the last hand-back: collect
+    assert calls == [2 * 2**30, 2 * 2**30 + 700 * 2**20]
