@@ -416,8 +416,8 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
 
 def _area_names(dataset, lang: str) -> dict[str, str]:
     """Area id -> display name (Simplified for mainland datasets), for Chinese output."""
-    from forecast.report.labels import wants_simplified
     from forecast.data.script import to_simplified
+    from forecast.report.labels import wants_simplified
 
     if "name" not in dataset.areas:
         return {}
@@ -605,11 +605,15 @@ def export_command(config_path, data_dir, fmt, out_dir, scenario, lang, area) ->
                           sources=meta.get("sources") or sources(dataset),
                           assumptions=meta.get("assumptions") or capacity.assumptions)
     from forecast.outputs import update_run
+    from forecast.outputs.plan_files import carry_plan
     from forecast.outputs.tables import csv_encoding
 
     with update_run(out) as folder:
+        kept = carry_plan(folder, doc, whole=not area and not scenario) if fmt == "json" else None
         path = out / export.write(doc, folder, fmt, csv_encoding(dataset.meta)).relative_to(folder)
     click.echo(text("records_line", lang, n=len(recs)))
+    if kept is False:
+        click.echo(text("plan_not_carried", lang))
     click.echo(text("wrote", lang, path=path))
 
 

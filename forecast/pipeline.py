@@ -542,8 +542,8 @@ def summary_table(result: RunResult, area: str | None = None, lang: str = "en") 
     year and the last year, per scenario. A parent without its own base-year figure shows the
     sum of its sub-areas (``Dataset.totals_in``)."""
     from forecast.data.area_filter import area_and_below
-    from forecast.report.labels import column, level, pad, scenario_name, wants_simplified
     from forecast.data.script import to_simplified
+    from forecast.report.labels import column, level, pad, scenario_name, wants_simplified
 
     proj = result.projections[result.projections["grade"] == ""]
     areas = result.dataset.areas

@@ -32,6 +32,26 @@ def write_plan(folder: Path, plan, run_id: str, scenario: str) -> list[Path]:
     return written
 
 
+def carry_plan(folder: Path, doc: dict, whole: bool) -> bool | None:
+    """Keep the build plan of ``folder``'s scheduler.json in a re-export ``doc`` of the same run.
+
+    Returns None where there is no plan to keep, True where it was kept, and False where it
+    was dropped: a plan made from another run, or an export cut to some areas or scenarios
+    (the plan covers the whole run; ``forecast plan`` writes it again)."""
+    path = folder / "scheduler.json"
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return None
+    plan = old.get("plan") if isinstance(old, dict) else None
+    if not isinstance(plan, dict):
+        return None
+    if not whole or plan.get("run_id") != doc.get("run_id"):
+        return False
+    doc["plan"] = plan
+    return True
+
+
 def validate(doc: dict) -> None:
     """Check the document's plan section against ``$defs/plan`` of the scheduler schema
     (skipped without jsonschema; the records are the run's, validated where they are made)."""

@@ -120,6 +120,9 @@ TEXT = {
     "yearly_heading": ("Area-level-years with a P90 deficit, worst first ({n} rows)",
                        "P90 学位缺口的区域学段年份，最严重在前（{n} 行）"),
     "records_line": ("{n} record(s) with a seat need", "{n} 条学位需求记录"),
+    "plan_not_carried": ("the build plan was left out of this export (another run, or cut to some areas or "
+                         "scenarios); run forecast plan to write it again",
+                         "本次导出未包含建设方案（方案来自另一次运行，或导出仅含部分区域或情景）；请重新运行 forecast plan"),
     "no_accuracy": ("Not backtested: this run's intervals were not tested against past outcomes; "
                     "`forecast backtest --out DIR` tests every model on this dataset.",
                     "未经回测：本次运行的区间未以历史实际值检验；运行 forecast backtest --out DIR 可检验各模型。"),

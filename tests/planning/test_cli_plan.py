@@ -54,6 +54,21 @@ def test_plan_writes_its_files_and_reuses_the_run(demo, tmp_path):
     assert again.exit_code == 0 and f"reading run {run_id}" in again.output
 
 
+def test_a_re_export_keeps_the_plan_of_the_same_run_and_says_when_it_drops_it(demo, tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["plan", "--config", str(demo[1]), "--out", str(out)]).exit_code == 0
+    planned = json.loads((out / "scheduler.json").read_text(encoding="utf-8"))["plan"]
+    again = runner.invoke(cli, ["export", "--config", str(demo[1]), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    doc = json.loads((out / "scheduler.json").read_text(encoding="utf-8"))
+    assert doc["plan"] == planned and "left out" not in again.output
+    cut = runner.invoke(cli, ["export", "--config", str(demo[1]), "--out", str(out), "--area", "north"])
+    assert cut.exit_code == 0, cut.output
+    assert "plan" not in json.loads((out / "scheduler.json").read_text(encoding="utf-8"))
+    assert "build plan was left out" in cut.output
+
+
 def test_a_bad_candidate_row_is_named_by_file_row_and_column(demo, tmp_path):
     bad = tmp_path / "bad"
     write_example(bad)
