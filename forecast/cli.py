@@ -124,18 +124,20 @@ def validate(path: str, lang) -> None:
     dataset, problems = inspect_dataset(folder)
     if dataset is not None and Path(path).suffix in {".yaml", ".yml"}:
         problems += _config_problems(path, dataset)  # what `run` would refuse, found now
+    from forecast.report.console import validate_lines
+    from forecast.report.labels import text
+    from forecast.report.problems_zh import count_line, problem_text
+
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors or dataset is None:
-        click.echo(f"{folder}: {len(errors)} problem(s)", err=True)
+        lang = _lang(lang, folder=folder)
+        click.echo(count_line(folder, len(errors), lang), err=True)
         for problem in errors:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {problem_text(problem, lang)}", err=True)
         for problem in warnings:
-            click.echo(f"  warning: {problem}", err=True)
+            click.echo(f"  {text('warning', lang)}: {problem_text(problem, lang)}", err=True)
         sys.exit(1)
-    from forecast.report.console import validate_lines, warning_text
-    from forecast.report.labels import text
-
     lang = _lang(lang, dataset=dataset)
     for line in validate_lines(dataset, lang):
         click.echo(line)
@@ -143,11 +145,11 @@ def validate(path: str, lang) -> None:
         click.echo(f"  {text('encodings', lang)}: " + ", ".join(f"{f} {e}" for f, e in sorted(dataset.encodings.items())))
     refused = _readiness(dataset, lang)
     for problem in warnings:
-        click.echo(f"  {text('warning', lang)}: {warning_text(problem, lang)}")
+        click.echo(f"  {text('warning', lang)}: {problem_text(problem, lang)}")
     for line in _assumed_class_sizes(path, dataset):
         click.echo(f"  {text('warning', lang)}: {line}")
     if refused:  # the model `run` fits refuses the data: exactly what `run` would say
-        click.echo(f"{folder}: 1 problem(s)\n  {refused}", err=True)
+        click.echo(f"{count_line(folder, 1, lang)}\n  {refused}", err=True)
         sys.exit(1)
     click.echo(text("valid", lang))
 
@@ -240,18 +242,19 @@ def _config_options(func):
                         help="Run configuration YAML (default: configs/default.yaml).")(func)
 
 
-def _lang(lang: str | None, config=None, dataset=None) -> str:
-    """--lang, else the language the dataset declares, else English."""
+def _lang(lang: str | None, config=None, dataset=None, folder=None) -> str:
+    """--lang, else the language the dataset declares, else English (``folder``: a dataset
+    folder that may not load, whose dataset.yaml may still say its language)."""
     from forecast.report.labels import language_of
 
     if lang:
         return lang
     if dataset is not None:
         return language_of(dataset.meta)
-    if config is not None:
+    if config is not None or folder is not None:
         from forecast.data.inputs.meta import read_meta
 
-        file = config.dataset_path() / "dataset.yaml"
+        file = (config.dataset_path() if config is not None else Path(folder)) / "dataset.yaml"
         meta = read_meta(file)[0] if file.is_file() else {}
         return language_of(meta if isinstance(meta, dict) else {})
     return "en"

@@ -165,30 +165,3 @@ def entry_text_lines(methods: pd.DataFrame, refusals: pd.DataFrame, lang: str) -
     for row in refused.head(20).itertuples():
         lines.append(f"无法预测：{row.area} {level(row.level, 'zh')} {row.grade}：{row.reason}{ORIGINAL}")
     return lines
-
-
-WARNINGS_ZH: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"^area '(\S+)': births for (\d+) are missing, so (\S+) enrolment of (\d+) cannot be paired "
-                r"with its cohorts; the cohort model uses the later years only$"),
-     "区域 {0}：缺少 {1} 年出生数，{2} 的 {3} 年在校生无法与其出生队列对应；队列模型只使用之后的年份"),
-    (re.compile(r"^(\S+) (\S+): years ([\d\-, ]+) are not observed; models use the observed years only$"),
-     "{0} {1}：{2} 年无观测数据；模型只使用有观测的年份"),
-]
-
-
-def warning_text(problem, lang: str) -> str:
-    """A dataset warning (a ``Problem``) in ``lang``: where it is, then why."""
-    if lang != "zh":
-        return str(problem)
-    where = problem.file + (f" 第 {problem.row} 行" if problem.row is not None else "") \
-        + (f"，{problem.column} 列" if problem.column else "")
-    for pattern, words in WARNINGS_ZH:
-        found = pattern.match(problem.reason)
-        if found:
-            groups = [level(g, "zh") if g in _LEVEL_WORDS else g for g in found.groups()]
-            return f"{where}：{words.format(*groups)}"
-    return f"{where}：{problem.reason}{ORIGINAL}"
-
-
-_LEVEL_WORDS = {"kindergarten", "primary", "junior", "senior_general", "senior_vocational",
-                "pre_k", "elementary", "middle", "high"}
