@@ -773,8 +773,9 @@ def _config_non_finite(folder, rng, work):
     """NaN, infinity and overflowing numbers in a config (items 8, 11): refused naming the key."""
     text, key = rng.choice(_CONFIG_NUMBERS)
     value = rng.choice([".nan", ".NaN", ".inf", "-.inf", "1.0e+300", "1.0e-300", "-1.0e+300"])
-    if value in ("1.0e-300",) and key.endswith(("multiplier", "scale", "uplift_percent", "net_movers.north.primary")):
-        value = ".nan"  # 1e-300 is a legitimate (if odd) multiplier or scale: near zero
+    if value in ("1.0e-300",) and key.endswith(("multiplier", "scale", "uplift_percent", "net_movers.north.primary",
+                                                "pupils_per_dwelling.primary")):
+        value = ".nan"  # 1e-300 is a legitimate (if odd) multiplier, scale or pupil rate: near zero
     path = work / "config.yaml"
     path.write_text(f"dataset: {folder}\nuntil: 2022\ndraws: 10\n" + text.format(v=value),
                     encoding="utf-8")
