@@ -287,6 +287,7 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
     in, into the same run folder); input problems become InputError. ``engine``, ``grades``,
     ``stream``, ``fmt``: see docs/scale.md."""
     from forecast.common.errors import UserInputError
+    from forecast.data.problems import DatasetError
     from forecast.outputs.rundir import check_out
     from forecast.pipeline import run as run_pipeline
     from forecast.pipeline import write_outputs
@@ -302,6 +303,8 @@ def _run(config, names, out: Path, draws=None, seed=None, until=None, method=Non
         else:
             result = run_pipeline(config, names, draws=draws, seed=seed, until=until, method=method,
                                   engine=engine, grades=grades, stream=stream)
+    except DatasetError:
+        raise  # the caller says it in the user's language (an InputError above this, else)
     except UserInputError as exc:
         raise InputError(str(exc)) from exc
     extra = None
@@ -379,9 +382,15 @@ def run(config_path, data_dir, scenario, all_scenarios, out_dir, seed, draws, un
     if fmt == "parquet" and not no_report:
         click.echo("note: no report with --format parquet (the report reads the CSV tables)")
         no_report = True
-    result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
-                           report=None if no_report else lang, engine=engine, grades=grades,
-                           stream=stream, fmt=fmt)
+    from forecast.data.problems import DatasetError
+    from forecast.report.problems_zh import refusal_text
+
+    try:
+        result, written = _run(config, names, Path(out_dir), draws, seed, until, method,
+                               report=None if no_report else lang, engine=engine, grades=grades,
+                               stream=stream, fmt=fmt)
+    except DatasetError as exc:  # in the dataset's language, like `validate`
+        raise InputError(refusal_text(exc.problems, lang)) from exc
     from forecast.pipeline import interval_statement, sub_class_counts
     from forecast.report.console import coverage_lines, note_text
     from forecast.report.terminal import choice_line, headline

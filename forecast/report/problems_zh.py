@@ -118,3 +118,11 @@ def problem_text(problem, lang: str) -> str:
 def count_line(folder, n: int, lang: str) -> str:
     """The first line of a refusal: how many problems the dataset has."""
     return f"{folder}：{n} 个问题" if lang == "zh" else f"{folder}: {n} problem(s)"
+
+
+def refusal_text(problems, lang: str) -> str:
+    """Why a run refuses a dataset (``DatasetError.problems``), one problem a line."""
+    errors = [p for p in problems if p.severity == "error"]
+    if lang != "zh":
+        return f"{len(errors)} problem(s) in the dataset:\n" + "\n".join(map(str, errors))
+    return f"数据集有 {len(errors)} 个问题：\n" + "\n".join(problem_text(p, lang) for p in errors)

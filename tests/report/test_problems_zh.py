@@ -57,6 +57,16 @@ def test_validate_refuses_a_chinese_dataset_in_chinese(broken):
         assert words <= COLUMNS, (line, words - COLUMNS)
 
 
+def test_run_refuses_it_in_chinese_too(broken, tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--data", str(broken), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "数据集有 5 个问题" in result.output and "'abc' 不是数字" in result.output
+    assert ORIGINAL not in result.output and not (tmp_path / "o").exists()
+    english = CliRunner().invoke(cli, ["run", "--data", str(broken), "--out", str(tmp_path / "o"),
+                                       "--lang", "en"])
+    assert english.exit_code == 1 and "5 problem(s) in the dataset" in english.output
+
+
 def test_the_same_dataset_in_english_keeps_english(broken):
     out = CliRunner().invoke(cli, ["validate", str(broken), "--lang", "en"]).output
     assert "problem(s)" in out and "is not declared in dataset.yaml" in out and "个问题" not in out
