@@ -107,7 +107,7 @@ def test_run_without_enrolment_reports_coverage(tmp_path):
 def test_validate_config_finds_what_run_would_refuse(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text("dataset: banan\ncapacity:\n  class_size: {middle: 40}\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(config)])
+    result = CliRunner().invoke(cli, ["validate", str(config), "--lang", "en"])
     assert result.exit_code == 1
     assert f"{config}, key capacity.class_size.middle: 'middle' is not a level" in result.output
 
@@ -157,10 +157,12 @@ def test_enrolment_after_the_base_year_is_refused_by_validate_and_run(tmp_path):
     row = len((folder / "enrolment.csv").read_text(encoding="utf-8").splitlines())
     expected = (f"enrolment.csv row {row}, column year: year 2026 is after the base year 2020 "
                 "(dataset.yaml, key base_year)")
-    validate = CliRunner().invoke(cli, ["validate", str(folder)])
+    validate = CliRunner().invoke(cli, ["validate", str(folder), "--lang", "en"])
     assert validate.exit_code == 1 and expected in validate.output
-    run = CliRunner().invoke(cli, ["run", "--data", str(folder), "--out", str(tmp_path / "o")])
+    run = CliRunner().invoke(cli, ["run", "--data", str(folder), "--out", str(tmp_path / "o"), "--lang", "en"])
     assert run.exit_code == 1 and expected in run.output and "multi-index" not in run.output
+    said = CliRunner().invoke(cli, ["validate", str(folder)]).output  # Banan declares zh-CN
+    assert f"enrolment.csv 第 {row} 行，year 列：2026 年晚于基年 2020" in said and "（原文）" not in said
 
 
 @pytest.mark.parametrize("args", [

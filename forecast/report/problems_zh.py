@@ -84,7 +84,44 @@ PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^part_of '(.+)' is not a project in this file$", "part_of '{0}' 不是本文件中的项目"),
     (r"^from_year (\d+) is after to_year (\d+); give the period first year first$",
      "from_year {0} 晚于 to_year {1}；请先写起始年份"),
+    # the base year
+    (r"^year (\d+) is after the base year (\d+) \(dataset\.yaml, key base_year\): (\d+) row\(s\) of (.+) "
+     r"would be neither inputs nor outcomes\. Set base_year to the last observed year \((\d+)\) or remove "
+     r"those rows; to compare projections from an earlier year with what was observed, use "
+     r"`forecast backtest`$",
+     "{0} 年晚于基年 {1}（dataset.yaml 的 base_year 键）：{3} 年的 {2} 行既不是输入也不是结果。"
+     "请把 base_year 设为最后一个观测年份（{4}）或删除这些行；如要把较早年份的预测与观测值比较，"
+     "请用 `forecast backtest`"),
+    (r"^base_year (\d+) is after the last enrolment year (\d+): (.+) are projected, not observed, and the "
+     r"base-year figures are missing; set base_year to (\d+) unless that is meant$",
+     "base_year {0} 晚于在校生数据的最后一年 {1}：{2} 年是预测而非观测，且缺少基年数据；"
+     "除非确有此意，请把 base_year 设为 {3}"),
+    # coordinates and shapes (areas.geojson, schools.csv)
+    (r"^'(.*)' is not a latitude in degrees \((.+); WGS84, not metres\)$",
+     "'{0}' 不是以度为单位的纬度（{1}；WGS84 坐标，不是米）"),
+    (r"^'(.*)' is not a longitude in degrees \((.+); WGS84, not metres\)$",
+     "'{0}' 不是以度为单位的经度（{1}；WGS84 坐标，不是米）"),
+    (r"^is not valid JSON: (.+)$", "不是有效的 JSON：{0}"),
+    (r"^has no `features` list$", "没有 `features` 列表"),
+    (r"^must be a GeoJSON FeatureCollection \(found (.+)\)$", "必须是 GeoJSON FeatureCollection（实际为 {0}）"),
+    (r"^has no `area` property: every shape must name an area of dataset\.yaml$",
+     "没有 `area` 属性：每个图形都必须指明 dataset.yaml 中的一个区域"),
+    (r"^is not a valid polygon: (?:ring )?self-intersection at lon (\S+), lat (\S+) \(QGIS: Vector > Geometry "
+     r"Tools > Fix Geometries; or shapely\.make_valid\)$",
+     "不是有效的多边形：在经度 {0}、纬度 {1} 处自相交（可在 QGIS 中用“矢量 > 几何工具 > 修复几何”修复，"
+     "或用 shapely.make_valid）"),
+    (r"^is not a valid polygon: (.+) \(QGIS: Vector > Geometry Tools > Fix Geometries; or shapely\.make_valid\)$",
+     "不是有效的多边形：{0}（可在 QGIS 中用“矢量 > 几何工具 > 修复几何”修复，或用 shapely.make_valid）"),
+    (r"^coordinate \((.+)\) is not longitude/latitude in degrees \(lon -180\.\.180, lat -90\.\.90\): a projected "
+     r"coordinate system in metres\? reproject it to WGS84 longitude/latitude \(EPSG:4326\), e\.g\. (`.+`) "
+     r"\(docs/maps\.md\)$",
+     "坐标 ({0}) 不是以度为单位的经纬度（经度 -180..180，纬度 -90..90）：是否为以米为单位的投影坐标系？"
+     "请转换为 WGS84 经纬度（EPSG:4326），例如 {1}（见 docs/maps.md）"),
+    (r"^coordinate \((.+)\) is not longitude/latitude in degrees \(longitude and latitude look swapped: GeoJSON "
+     r"is lon, lat\)$", "坐标 ({0}) 不是经纬度（经度和纬度似乎写反了：GeoJSON 的顺序是经度、纬度）"),
 ]]
+# a shape's place in areas.geojson, before its reason: "feature 2 (features[1], area 'north'): ..."
+FEATURE = re.compile(r"^feature (\d+) \(features\[(\d+)\](?:, area '(.*)')?\): (.+)$")
 
 
 def place(problem) -> str:
@@ -100,6 +137,11 @@ def place(problem) -> str:
 
 def reason_zh(reason: str) -> str:
     """The reason in Chinese where a pattern knows it, else as written and marked."""
+    feature = FEATURE.match(reason)
+    if feature:
+        number, index, area, rest = feature.groups()
+        which = f"第 {number} 个要素（features[{index}]" + (f"，区域 '{area}'" if area is not None else "") + "）"
+        return f"{which}：{reason_zh(rest)}"
     for pattern, words in PATTERNS:
         found = pattern.match(reason)
         if found:

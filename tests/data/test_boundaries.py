@@ -24,7 +24,7 @@ def feature(area, coordinates, kind="Polygon", **props):
 
 def refusal(folder) -> str:
     """`forecast validate` on ``folder``: exit 1 and no traceback; the printed problems."""
-    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--lang", "en"])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     return result.output
@@ -58,6 +58,9 @@ def test_a_self_intersecting_polygon_is_refused_naming_file_and_feature(tmp_path
     out = refusal(folder)
     assert "areas.geojson: feature 2 (features[1], area 'north'): is not a valid polygon: " \
            "self-intersection at lon 106.55, lat 29.55" in out
+    zh = CliRunner().invoke(cli, ["validate", str(folder)]).output  # the dataset declares zh
+    assert "areas.geojson：第 2 个要素（features[1]，区域 'north'）：不是有效的多边形：在经度 106.55、" \
+           "纬度 29.55 处自相交" in zh and "（原文）" not in zh
 
 
 def test_a_feature_without_an_area_is_refused(tmp_path):
@@ -75,6 +78,8 @@ def test_coordinates_in_metres_are_refused_as_a_projected_crs(tmp_path):
     assert "areas.geojson: feature 1 (features[0], area 'north'): coordinate (583000, 3.265e+06) is not " \
            "longitude/latitude in degrees" in out
     assert "projected coordinate system in metres" in out and "ogr2ogr -t_srs EPSG:4326" in out
+    zh = CliRunner().invoke(cli, ["validate", str(folder)]).output
+    assert "坐标 (583000, 3.265e+06) 不是以度为单位的经纬度" in zh and "（原文）" not in zh
 
 
 def test_a_projected_crs_member_is_refused(tmp_path):
