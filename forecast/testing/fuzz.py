@@ -933,21 +933,29 @@ def _huge_dimension(folder, rng, work):
                 ["book.xlsx", "enrolment"])
 
 
-@family("workbook_date_in_count", "workbook")
-def _workbook_date(folder, rng, work):
-    """A date typed into a count column (item 12): refused, not read as its year."""
-    import datetime as dt
-
+def _set_students_cell(folder, work, rng, first_row: int, value) -> tuple[Path, str, int]:
+    """The base dataset's workbook with one cell of the enrolment sheet's students column, in
+    a random row from ``first_row`` on, set to ``value(letter, row)``; the workbook's path and
+    the cell's column letter and row."""
     from openpyxl import load_workbook
 
     path = _workbook(folder, work)
     book = load_workbook(path)
     sheet = book["enrolment"]
-    row = rng.randrange(2, sheet.max_row + 1)
+    row = rng.randrange(first_row, sheet.max_row + 1)
     column = [c.value for c in sheet[1]].index("students") + 1
-    sheet.cell(row=row, column=column, value=dt.datetime(1902, 11, 5))
-    book.save(path)
     letter = sheet.cell(row=1, column=column).column_letter
+    sheet.cell(row=row, column=column, value=value(letter, row))
+    book.save(path)
+    return path, letter, row
+
+
+@family("workbook_date_in_count", "workbook")
+def _workbook_date(folder, rng, work):
+    """A date typed into a count column (item 12): refused, not read as its year."""
+    import datetime as dt
+
+    path, letter, row = _set_students_cell(folder, work, rng, 2, lambda letter, row: dt.datetime(1902, 11, 5))
     return Case("workbook_date_in_count", "workbook", "error", ["validate", str(path)],
                 [f"enrolment!{letter}{row}", "date"])
 
@@ -955,16 +963,7 @@ def _workbook_date(folder, rng, work):
 @family("workbook_formula_without_value", "workbook")
 def _workbook_formula(folder, rng, work):
     """A formula no program calculated (item 13): named as a formula, not as an empty cell."""
-    from openpyxl import load_workbook
-
-    path = _workbook(folder, work)
-    book = load_workbook(path)
-    sheet = book["enrolment"]
-    row = rng.randrange(3, sheet.max_row + 1)
-    column = [c.value for c in sheet[1]].index("students") + 1
-    letter = sheet.cell(row=1, column=column).column_letter
-    sheet.cell(row=row, column=column, value=f"={letter}{row - 1}*2")
-    book.save(path)
+    path, letter, row = _set_students_cell(folder, work, rng, 3, lambda letter, row: f"={letter}{row - 1}*2")
     return Case("workbook_formula_without_value", "workbook", "error", ["validate", str(path)],
                 [f"enrolment!{letter}{row}", "formula without a saved value"])
 

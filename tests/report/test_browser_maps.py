@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
 
 import pandas as pd
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, open_page
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[dev]')")
 
@@ -23,29 +22,9 @@ FILLS = ("[...document.querySelectorAll('#map g.trace.choropleth')].map(g=>[...g
          ".map(p=>getComputedStyle(p).fill))")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does this in CI)")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
 def open_map(browser, path):
-    """The page with its map drawn; console errors, page errors and any request that tried
-    to leave the machine."""
-    page = browser.new_page(viewport={"width": 1200, "height": 1400})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(re.compile(r"^https?://"), lambda route: (errors.append(f"network: {route.request.url}"),
-                                                        route.abort()))
-    page.goto(path.as_uri())
-    page.wait_for_selector("#map g.trace.choropleth path")
-    return page, errors
+    """The page with its map drawn (see ``open_page``)."""
+    return open_page(browser, path, "#map g.trace.choropleth path")
 
 
 def test_the_map_draws_offline_and_the_year_slider_recolours_it(browser, map_run):
