@@ -180,6 +180,26 @@ _cell_fault("implausibly_large", "non-finite", "enrolment", "students", ["1e300"
 _cell_fault("infinity_word", "non-finite", "schools", "seats", ["Infinity", "infinity"])
 
 
+_CHINESE_FAULTS = (  # (table, column, bad value, words of the Chinese reason)
+    ("enrolment", "students", "abc", "不是数字"), ("births", "births", "-5", "为负数"),
+    ("births", "year", "3020", "不是合理的年份"), ("enrolment", "area", "nowhere", "未在 dataset.yaml 中声明"),
+    ("enrolment", "level", "primry", "学段"), ("enrolment", "students", "12%", "百分号"),
+)
+
+
+@family("chinese_dataset_refused_in_chinese", "language")
+def _chinese_refusal(folder, rng, work):
+    """A dataset declaring zh-CN with a bad cell: `validate` and `run` refuse it in Chinese,
+    naming the file, the row (第 N 行) and the column, with no reason left untranslated."""
+    _yaml_replace(folder, "base_year: 2020\n", "base_year: 2020\nlanguage: zh-CN\n")
+    table, column, value, words = rng.choice(_CHINESE_FAULTS)
+    row = _set_cell(folder, table, column, value, rng)
+    args = rng.choice([["validate", str(folder)],
+                       ["run", "--data", str(folder), "--model", "cohort", "--no-report", "--out", str(work / "o")]])
+    return Case("chinese_dataset_refused_in_chinese", "language", "error", args,
+                [f"{table}.csv 第 {row} 行", f"{column} 列", words], checks=["said_in_chinese"])
+
+
 @family("year_on_year_jump", "implausible")
 def _jump(folder, rng, work):
     row = _set_cell(folder, "enrolment", "students", str(rng.choice([40, 70]) * 10_000), rng,
@@ -1127,13 +1147,15 @@ def classify(case: Case, result, base: dict | None) -> tuple[str, str]:
 
 def _extra_checks(case: Case, output: str) -> str:
     """What ``case.checks`` asks beyond the exit code and the names: each problem on one line
-    (no line forged by a cell), no formula in report.xlsx, no raw '<!--' inside a script of
+    (no line forged by a cell), a Chinese dataset refused in Chinese, no formula in report.xlsx, no raw '<!--' inside a script of
     report.html. Returns what failed, or ""."""
     if "one_line_per_problem" in case.checks:
         lines = [line for line in output.splitlines() if line.strip()]
         stray = [line for line in lines[1:] if not line.startswith(("  ", "Error", "error"))]
         if stray:
             return f"a line not starting a problem: {stray[0]!r}"
+    if "said_in_chinese" in case.checks and ("（原文）" in output or "problem(s)" in output):
+        return "a refusal of a Chinese dataset left in English"
     if "--out" not in case.args:
         return ""
     out = Path(case.args[case.args.index("--out") + 1])
