@@ -150,20 +150,22 @@ def three_area_run(tmp_path_factory) -> Path:
     """``forecast run`` on the three-area dataset to 2028 (scenarios baseline and
     high_births, 200 draws)."""
     root = tmp_path_factory.mktemp("three")
-    out, said = run_two_scenarios(write_three_area_dataset(root / "data"), root, "--lang", "en")
+    out, said = run_two_scenarios(write_three_area_dataset(root / "data"), root / "three.yaml",
+                                  "--lang", "en")
     (out / "terminal.txt").write_text(said, encoding="utf-8")
     return out
 
 
-def run_two_scenarios(data: Path, root: Path, *options: str) -> tuple[Path, str]:
+def run_two_scenarios(data: Path, config: Path, *options: str) -> tuple[Path, str]:
     """``forecast run`` of ``data`` to 2028 with the scenarios baseline and high_births (200
-    draws, the cohort flow: the report, spell and map tests check how its numbers are shown);
-    the run folder ``root/out`` and what the terminal said."""
+    draws, the cohort flow: the report, spell and map tests check how its numbers are shown),
+    configured by ``config`` (written); the run folder (``out`` beside it) and what the
+    terminal said."""
     from click.testing import CliRunner
 
     from forecast.cli import cli
 
-    config = root / "run.yaml"
+    root = config.parent
     config.write_text(f"dataset: {data}\nuntil: 2028\ndraws: 200\nseed: 1\nscenarios:\n"
                       "  baseline: {description: estimated ratios}\n"
                       "  high_births: {description: births +30 %, births: {multiplier: 1.3}}\n"
@@ -211,7 +213,7 @@ def write_map_dataset(folder: Path, features: list[dict] | None = None, language
 def map_run(tmp_path_factory) -> Path:
     """``forecast run`` on the map dataset to 2028 (baseline and high_births, 200 draws, zh)."""
     root = tmp_path_factory.mktemp("map")
-    return run_two_scenarios(write_map_dataset(root / "data"), root)[0]
+    return run_two_scenarios(write_map_dataset(root / "data"), root / "map.yaml")[0]
 
 
 ODD_IDS = ("043912", "1e3", "NaN", "True", "0x1F")  # ids a reader could take for numbers, NaN or a flag
